@@ -1,0 +1,15 @@
+using System.CommandLine;
+using Capture.Cli;
+
+var root = new RootCommand("capture: record HTTP traffic with eBPF, convert it to HAR or pcapng, and replay it against a test environment.");
+
+
+ParseResult parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var error in parsed.Errors)
+        Console.Error.WriteLine($"capture: {error.Message}");
+    Console.Error.WriteLine("Run 'capture --help' for usage.");
+    return ExitCodes.Usage;
+}
+return parsed.Invoke();

@@ -1,0 +1,22 @@
+namespace Capture.Format;
+
+/// <summary>
+/// What a capture file says about itself, written once at its start.
+/// Wall-clock time of a record = its monotonic timestamp + <see cref="MonotonicToWallOffsetNs"/>.
+/// </summary>
+public sealed record CaptureHeader(
+    string HostName,
+    string KernelRelease,
+    string RecorderVersion,
+    long MonotonicToWallOffsetNs,
+    IReadOnlyDictionary<string, string> Options)
+{
+    /// <summary>The format version this header was read from (set by the reader).</summary>
+    public FormatVersion Version { get; init; } = FormatVersion.Current;
+
+    public DateTimeOffset ToWallClock(ulong monotonicNs)
+    {
+        long unixNs = (long)monotonicNs + MonotonicToWallOffsetNs;
+        return DateTimeOffset.UnixEpoch.AddTicks(unixNs / 100);
+    }
+}

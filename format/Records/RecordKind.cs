@@ -1,0 +1,12 @@
+namespace Capture.Format.Records;
+
+/// <summary>The kind tag that starts every record in a block. Readers skip kinds they do not know.</summary>
+public enum RecordKind
+{
+    Process = 1,
+    ConnectionOpened = 2,
+    Data = 3,
+    ConnectionClosed = 4,
+    Loss = 5,
+    Trailer = 6,
+}
