@@ -1,0 +1,94 @@
+using System.Net;
+using Capture.Format.Records;
+using MessagePack;
+
+namespace Capture.Format;
+
+/// <summary>
+/// Writes records as MessagePack arrays [kind, timestamp, fields...]. Field order is the format:
+/// new fields may only be appended, so older readers skip what they do not know.
+/// </summary>
+internal static class RecordEncoder
+{
+    public static void Write(ref MessagePackWriter w, CaptureRecord record)
+    {
+        switch (record)
+        {
+            case DataRecord d:
+                w.WriteArrayHeader(8);
+                w.Write((int)RecordKind.Data);
+                w.Write(d.TimestampNs);
+                w.Write(d.ConnectionId);
+                w.Write((byte)d.Direction);
+                w.Write(d.StreamOffset);
+                w.Write(d.Payload.Span);
+                w.Write(d.CutBytes);
+                w.Write((uint)d.Flags);
+                break;
+            case ConnectionOpenedRecord c:
+                w.WriteArrayHeader(13);
+                w.Write((int)RecordKind.ConnectionOpened);
+                w.Write(c.TimestampNs);
+                w.Write(c.ConnectionId);
+                w.Write(c.Pid);
+                w.Write(c.Fd);
+                w.Write(c.ProcessName);
+                w.Write((byte)c.Role);
+                w.Write((byte)c.Source);
+                WriteAddress(ref w, c.Local);
+                w.Write(c.Local?.Port ?? 0);
+                WriteAddress(ref w, c.Remote);
+                w.Write(c.Remote?.Port ?? 0);
+                w.Write((uint)c.Flags);
+                break;
+            case ConnectionClosedRecord c:
+                w.WriteArrayHeader(5);
+                w.Write((int)RecordKind.ConnectionClosed);
+                w.Write(c.TimestampNs);
+                w.Write(c.ConnectionId);
+                w.Write(c.BytesSent);
+                w.Write(c.BytesReceived);
+                break;
+            case ProcessRecord p:
+                w.WriteArrayHeader(5);
+                w.Write((int)RecordKind.Process);
+                w.Write(p.TimestampNs);
+                w.Write(p.Pid);
+                w.Write(p.Name);
+                w.Write(p.CommandLine);
+                break;
+            case LossRecord l:
+                w.WriteArrayHeader(5);
+                w.Write((int)RecordKind.Loss);
+                w.Write(l.TimestampNs);
+                w.Write((byte)l.Reason);
+                w.Write(l.LostEvents);
+                w.Write(l.LostBytes);
+                break;
+            case TrailerRecord t:
+                w.WriteArrayHeader(8);
+                w.Write((int)RecordKind.Trailer);
+                w.Write(t.TimestampNs);
+                w.Write(t.Records);
+                w.Write(t.Connections);
+                w.Write(t.DataEvents);
+                w.Write(t.DataBytes);
+                w.Write(t.LostEvents);
+                w.Write(t.LostBytes);
+                break;
+            default:
+                throw new ArgumentException($"No encoding for record type {record.GetType().Name}.", nameof(record));
+        }
+    }
+
+    /// <summary>4 or 16 raw bytes in network order, or nil when the address is unknown.</summary>
+    private static void WriteAddress(ref MessagePackWriter w, IPEndPoint? endpoint)
+    {
+        if (endpoint is null)
+        {
+            w.WriteNil();
+            return;
+        }
+        w.Write(endpoint.Address.GetAddressBytes());
+    }
+}
