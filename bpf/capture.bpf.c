@@ -1,0 +1,985 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * capture: records the bytes HTTP/1.x clients and servers move over TCP sockets.
+ *
+ * Syscall tracepoints only (this kernel family has no kprobes/fentry): arguments
+ * are stashed at sys_enter keyed by pid_tgid and acted on at sys_exit, where the
+ * return value says how many bytes really moved. Connections are keyed by
+ * (tgid << 32 | fd) and carry a kernel-assigned 64-bit id, so a reused fd is a
+ * new connection. Protocol inference and the user's filters run here, so that
+ * uninteresting traffic never reaches the ring buffer.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "capture_events.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define SOCK_STREAM 1
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define MSG_PEEK 2
+#define EINPROGRESS 115
+#define EBADF 9
+
+/* Filled by the loader before load (bpf_map__initial_value of ".rodata.config"). */
+const volatile struct capture_config cfg SEC(".rodata.config") = {
+	.max_bytes_per_call = 8 << 20,
+};
+
+/* Next connection id; ids start at 1. */
+__u64 next_conn_id = 0;
+
+enum syscall_kind {
+	SC_READ = 1,     /* plain buffer, ingress */
+	SC_WRITE,        /* plain buffer, egress */
+	SC_READV,        /* iovec array, ingress */
+	SC_WRITEV,       /* iovec array, egress */
+	SC_CLOSE,
+	SC_ACCEPT,
+	SC_CONNECT,
+	SC_SENDFILE,
+};
+
+/*
+ * The walk of one call's buffer(s) at sys_exit. It lives in the thread's stash entry,
+ * not on the stack: map values are not tracked precisely by the verifier, which lets
+ * the bpf_loop callback converge, and the entry is private to the thread.
+ */
+struct emit_state {
+	__u64 conn_id;
+	__u64 ts;
+	__u64 stream_offset; /* stream position of the next byte to emit */
+	__u64 budget;        /* bytes to capture: min(moved, cap) */
+	__u64 done;          /* bytes of the budget handled so far */
+	__u64 iov_next;      /* user address of the next iovec, 0 when not vectored */
+	__u64 iov_left;      /* iovecs not yet loaded */
+	__u64 cur_base;      /* current buffer */
+	__u64 cur_left;      /* bytes left in the current buffer */
+	__u32 tgid;
+	__u8 dir;
+	__u8 reserved[3];
+};
+
+/* What sys_enter saw, for sys_exit to act on. */
+struct stash {
+	__u64 buf;         /* buffer or iovec array */
+	__u64 count;       /* buffer length or iovec count */
+	__u64 file_offset; /* sendfile: source file position of the first byte */
+	__s32 fd;
+	__s32 in_fd;       /* sendfile: source file */
+	__u32 kind;        /* enum syscall_kind */
+	__u32 reserved;
+	struct emit_state emit;
+};
+
+enum verdict {
+	VERDICT_UNDECIDED = 0, /* a TCP socket whose first bytes were not seen yet */
+	VERDICT_CAPTURE = 1,
+	VERDICT_IGNORE = 2,    /* not HTTP, or excluded by a filter */
+	VERDICT_NOT_TCP = 3,   /* a file, pipe, UDP or unix socket */
+};
+
+struct conn {
+	__u64 id;
+	__u64 pos[2];  /* next stream position, indexed by enum capture_direction */
+	__u8 role;     /* enum capture_role */
+	__u8 source;   /* enum capture_source */
+	__u8 verdict;  /* enum verdict */
+	__u8 reported; /* the open event was sent */
+	__u32 reserved;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct stash);
+} stashes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 262144);
+	__type(key, __u64);
+	__type(value, struct conn);
+} conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, char[CAPTURE_COMM_LEN]);
+	__type(value, __u8);
+} filter_comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u16);
+	__type(value, __u8);
+} filter_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct capture_counters);
+} counters SEC(".maps");
+
+static __always_inline struct capture_counters *my_counters(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline void read_leader_comm(char *comm)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	BPF_CORE_READ_STR_INTO((char(*)[CAPTURE_COMM_LEN])comm, task, group_leader, comm);
+}
+
+/* The process filters: never ourselves, then the user's pids and process names. */
+static __always_inline bool process_traced(__u32 tgid)
+{
+	if (tgid == cfg.self_tgid)
+		return false;
+	if (cfg.filter_pids && !bpf_map_lookup_elem(&filter_pids, &tgid))
+		return false;
+	if (cfg.filter_comms) {
+		char comm[CAPTURE_COMM_LEN] = {};
+		read_leader_comm(comm);
+		if (!bpf_map_lookup_elem(&filter_comms, comm))
+			return false;
+	}
+	return true;
+}
+
+/* task -> files -> fdt -> fd[fd] */
+static __always_inline struct file *file_of_fd(__u32 fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt)
+		return NULL;
+	if (fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* file -> socket -> sock, only for IPv4/IPv6 TCP stream sockets. */
+static __always_inline struct sock *tcp_sock_of_fd(__u32 fd)
+{
+	struct file *f = file_of_fd(fd);
+	if (!f)
+		return NULL;
+	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	struct socket *sock = (struct socket *)BPF_CORE_READ(f, private_data);
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return NULL;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return NULL;
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || BPF_CORE_READ(sk, sk_type) != SOCK_STREAM)
+		return NULL;
+	return sk;
+}
+
+static __always_inline __u64 conn_key(__u32 tgid, __s32 fd)
+{
+	return ((__u64)tgid << 32) | (__u32)fd;
+}
+
+static __always_inline __u64 new_conn_id(void)
+{
+	return __sync_fetch_and_add(&next_conn_id, 1) + 1;
+}
+
+/* Starts tracking a socket that accept() or connect() just produced (or forgets a non-TCP fd). */
+static __always_inline void track_new_socket(__u32 tgid, __s32 fd, __u8 role, __u8 source)
+{
+	__u64 key = conn_key(tgid, fd);
+	struct conn c = {};
+	if (tcp_sock_of_fd(fd)) {
+		c.id = new_conn_id();
+		c.role = role;
+		c.source = source;
+		c.verdict = VERDICT_UNDECIDED;
+	} else {
+		c.verdict = VERDICT_NOT_TCP;
+	}
+	bpf_map_update_elem(&conns, &key, &c, BPF_ANY);
+}
+
+/*
+ * The connection state for a data call on fd. An fd never seen before is classified
+ * by walking the task's file table: that is how keep-alive connections opened before
+ * the recording started are found.
+ */
+static __always_inline struct conn *conn_for_call(__u32 tgid, __s32 fd)
+{
+	__u64 key = conn_key(tgid, fd);
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	if (c)
+		return c;
+	struct conn fresh = {};
+	if (fd >= 0 && tcp_sock_of_fd(fd)) {
+		fresh.id = new_conn_id();
+		fresh.source = CAPTURE_SOURCE_ALREADY_OPEN;
+		fresh.verdict = VERDICT_UNDECIDED;
+	} else {
+		fresh.verdict = VERDICT_NOT_TCP;
+	}
+	bpf_map_update_elem(&conns, &key, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&conns, &key);
+}
+
+static __always_inline bool wants_data(struct conn *c)
+{
+	return c && (c->verdict == VERDICT_UNDECIDED || c->verdict == VERDICT_CAPTURE);
+}
+
+/* Stashes a data call's arguments if its process and fd are of interest. */
+static __always_inline void stash_data_call(__s32 fd, __u64 buf, __u64 count, __u32 kind)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	if (!process_traced(tgid))
+		return;
+	if (!wants_data(conn_for_call(tgid, fd)))
+		return;
+	struct stash s = { .buf = buf, .count = count, .fd = fd, .kind = kind };
+	bpf_map_update_elem(&stashes, &pid_tgid, &s, BPF_ANY);
+}
+
+/* Takes (and always removes) this thread's stash. */
+static __always_inline bool take_stash(struct stash *out)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct stash *s = bpf_map_lookup_elem(&stashes, &pid_tgid);
+	if (!s)
+		return false;
+	*out = *s;
+	bpf_map_delete_elem(&stashes, &pid_tgid);
+	return true;
+}
+
+/* ---------- HTTP/1.x inference on the first bytes of a call ---------- */
+
+enum http_start {
+	HTTP_NONE = 0,
+	HTTP_REQUEST = 1,
+	HTTP_RESPONSE = 2,
+};
+
+/* Little-endian words of the first bytes, so each token is one compare. */
+#define W4(a, b, c, d) ((__u32)(a) | (__u32)(b) << 8 | (__u32)(c) << 16 | (__u32)(d) << 24)
+#define W8(a, b, c, d, e, f, g, h) ((__u64)W4(a, b, c, d) | (__u64)W4(e, f, g, h) << 32)
+#define MASK(n) ((n) == 8 ? ~0ULL : ((1ULL << ((n) * 8)) - 1))
+
+static __always_inline int classify_http(__u64 w)
+{
+	__u32 w4 = (__u32)w;
+	if (w4 == W4('G', 'E', 'T', ' ') || w4 == W4('P', 'U', 'T', ' ') ||
+	    (w & MASK(5)) == W8('P', 'O', 'S', 'T', ' ', 0, 0, 0) ||
+	    (w & MASK(5)) == W8('H', 'E', 'A', 'D', ' ', 0, 0, 0) ||
+	    (w & MASK(6)) == W8('P', 'A', 'T', 'C', 'H', ' ', 0, 0) ||
+	    (w & MASK(6)) == W8('T', 'R', 'A', 'C', 'E', ' ', 0, 0) ||
+	    (w & MASK(7)) == W8('D', 'E', 'L', 'E', 'T', 'E', ' ', 0) ||
+	    w == W8('O', 'P', 'T', 'I', 'O', 'N', 'S', ' ') ||
+	    w == W8('C', 'O', 'N', 'N', 'E', 'C', 'T', ' '))
+		return HTTP_REQUEST;
+	if ((w & MASK(7)) == W8('H', 'T', 'T', 'P', '/', '1', '.', 0))
+		return HTTP_RESPONSE;
+	return HTTP_NONE;
+}
+
+/* Reads up to 8 first bytes the call moved (from the first iovec for vectored calls). */
+static __always_inline __u64 first_bytes(const struct stash *s, __u64 moved)
+{
+	__u64 word = 0;
+	__u64 base = s->buf;
+	__u64 len = moved;
+	if (s->kind == SC_READV || s->kind == SC_WRITEV) {
+		struct iovec iov = {};
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)s->buf))
+			return 0;
+		base = (__u64)iov.iov_base;
+		if (iov.iov_len < len)
+			len = iov.iov_len;
+	}
+	if (len > 8)
+		len = 8;
+	asm volatile("" : "+r"(len));
+	if (len > 8)
+		return 0;
+	bpf_probe_read_user(&word, len, (void *)base);
+	return word;
+}
+
+static __always_inline bool port_selected(struct sock *sk)
+{
+	if (!cfg.filter_ports)
+		return true;
+	if (!sk)
+		return false;
+	__u16 local = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u16 remote = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	return bpf_map_lookup_elem(&filter_ports, &local) || bpf_map_lookup_elem(&filter_ports, &remote);
+}
+
+static __always_inline void read_addresses(struct sock *sk, struct capture_conn_open_event *e)
+{
+	if (!sk)
+		return;
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (e->family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)e->local_addr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)e->remote_addr, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO((struct in6_addr *)e->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)e->remote_addr, sk, __sk_common.skc_v6_daddr);
+	}
+}
+
+static __always_inline void send_open_event(__u32 tgid, __s32 fd, struct conn *c, struct sock *sk, __u64 ts)
+{
+	struct capture_conn_open_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		struct capture_counters *k = my_counters();
+		if (k)
+			__sync_fetch_and_add(&k->ringbuf_full_events, 1);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->hdr.type = CAPTURE_EVENT_CONN_OPEN;
+	e->hdr.tgid = tgid;
+	e->hdr.timestamp_ns = ts;
+	e->hdr.conn_id = c->id;
+	e->fd = fd;
+	e->role = c->role;
+	e->source = c->source;
+	read_addresses(sk, e);
+	read_leader_comm(e->comm);
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * Decides, on the first bytes seen on a connection, whether it is recorded: it must look
+ * like HTTP/1.x (unless all_tcp) and pass the port filter. Connections that were already
+ * open may be seen in the middle of a body, so they stay undecided until a call starts
+ * with a request or response line.
+ */
+static __noinline void decide(__u32 tgid, struct stash *s, struct conn *c, __u64 moved, __u8 dir)
+{
+	int kind = classify_http(first_bytes(s, moved));
+	if (kind == HTTP_NONE && !cfg.all_tcp) {
+		if (c->source != CAPTURE_SOURCE_ALREADY_OPEN)
+			c->verdict = VERDICT_IGNORE;
+		return;
+	}
+	if (c->role == CAPTURE_ROLE_UNKNOWN && kind != HTTP_NONE) {
+		bool request = kind == HTTP_REQUEST;
+		bool egress = dir == CAPTURE_DIR_EGRESS;
+		c->role = request == egress ? CAPTURE_ROLE_CLIENT : CAPTURE_ROLE_SERVER;
+	}
+	struct sock *sk = tcp_sock_of_fd(s->fd);
+	if (!port_selected(sk)) {
+		c->verdict = VERDICT_IGNORE;
+		return;
+	}
+	send_open_event(tgid, s->fd, c, sk, bpf_ktime_get_ns());
+	c->reported = 1;
+	c->verdict = VERDICT_CAPTURE;
+}
+
+/* ---------- payload chunks ---------- */
+
+static __always_inline void count_lost(__u64 *events, __u64 *bytes, __u64 n)
+{
+	__sync_fetch_and_add(events, 1);
+	__sync_fetch_and_add(bytes, n);
+}
+
+static __always_inline void fill_data_header(struct capture_data_event *e, struct emit_state *x)
+{
+	e->hdr.type = CAPTURE_EVENT_DATA;
+	e->hdr.tgid = x->tgid;
+	e->hdr.timestamp_ns = x->ts;
+	e->hdr.conn_id = x->conn_id;
+	e->stream_offset = x->stream_offset;
+	e->direction = x->dir;
+	e->reserved = 0;
+}
+
+/* One chunk of at most `size` bytes in a reservation of that size (size is a constant per call site). */
+static __always_inline void send_chunk_sized(struct emit_state *x, __u64 n, const __u64 size)
+{
+	struct capture_data_event *e = bpf_ringbuf_reserve(&events, sizeof(*e) + size, 0);
+	if (!e) {
+		struct capture_counters *k = my_counters();
+		if (k)
+			count_lost(&k->ringbuf_full_events, &k->ringbuf_full_bytes, n);
+		return;
+	}
+	fill_data_header(e, x);
+	/* Hide n's range from the compiler so that the clamp stays for the verifier to see. */
+	asm volatile("" : "+r"(n));
+	if (n > size)
+		n = size;
+	if (bpf_probe_read_user((void *)(e + 1), n, (void *)x->cur_base) == 0) {
+		e->payload_len = n;
+		e->cut_bytes = 0;
+		e->flags = 0;
+	} else {
+		/* Keep the stream positions exact: an empty event that says how much is missing. */
+		e->payload_len = 0;
+		e->cut_bytes = n;
+		e->flags = CAPTURE_DATA_READ_FAULT;
+		struct capture_counters *k = my_counters();
+		if (k)
+			count_lost(&k->read_fault_events, &k->read_fault_bytes, n);
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Separate subprograms, so that the compiler cannot merge the three bounds into one. */
+static __noinline void send_chunk_small(struct emit_state *x, __u64 n)
+{
+	send_chunk_sized(x, n, CAPTURE_CHUNK_SMALL);
+}
+
+static __noinline void send_chunk_medium(struct emit_state *x, __u64 n)
+{
+	send_chunk_sized(x, n, CAPTURE_CHUNK_MEDIUM);
+}
+
+static __noinline void send_chunk_large(struct emit_state *x, __u64 n)
+{
+	send_chunk_sized(x, n, CAPTURE_CHUNK_MAX);
+}
+
+static __always_inline void send_chunk(struct emit_state *x, __u64 n)
+{
+	if (n <= CAPTURE_CHUNK_SMALL)
+		send_chunk_small(x, n);
+	else if (n <= CAPTURE_CHUNK_MEDIUM)
+		send_chunk_medium(x, n);
+	else
+		send_chunk_large(x, n);
+}
+
+/* bpf_loop callback: loads the next iovec or sends the next chunk. Returns 1 to stop. */
+static long emit_step(__u32 index, void *ctx)
+{
+	struct emit_state *x = *(struct emit_state **)ctx;
+	if (x->done >= x->budget)
+		return 1;
+	if (x->cur_left == 0) {
+		if (x->iov_next == 0 || x->iov_left == 0)
+			return 1;
+		struct iovec iov = {};
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)x->iov_next))
+			return 1;
+		x->iov_next += sizeof(iov);
+		x->iov_left--;
+		x->cur_base = (__u64)iov.iov_base;
+		x->cur_left = iov.iov_len;
+		return 0;
+	}
+	__u64 n = x->cur_left;
+	if (n > x->budget - x->done)
+		n = x->budget - x->done;
+	if (n > CAPTURE_CHUNK_MAX)
+		n = CAPTURE_CHUNK_MAX;
+	send_chunk(x, n);
+	x->cur_base += n;
+	x->cur_left -= n;
+	x->done += n;
+	x->stream_offset += n;
+	return 0;
+}
+
+/* Sends an empty event that says `cut` bytes at stream_offset were not captured. */
+static __always_inline void send_cut(struct emit_state *x, __u64 cut)
+{
+	struct capture_data_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		struct capture_counters *k = my_counters();
+		if (k)
+			__sync_fetch_and_add(&k->ringbuf_full_events, 1);
+		return;
+	}
+	fill_data_header(e, x);
+	e->payload_len = 0;
+	e->cut_bytes = cut;
+	e->flags = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void emit_payload(__u32 tgid, struct stash *s, struct conn *c, __u64 offset, __u64 moved,
+					 __u8 dir, __u64 ts)
+{
+	struct emit_state *x = &s->emit;
+	x->conn_id = c->id;
+	x->ts = ts;
+	x->stream_offset = offset;
+	x->budget = moved < cfg.max_bytes_per_call ? moved : cfg.max_bytes_per_call;
+	x->done = 0;
+	x->tgid = tgid;
+	x->dir = dir;
+	if (s->kind == SC_READV || s->kind == SC_WRITEV) {
+		x->iov_next = s->buf;
+		x->iov_left = s->count < CAPTURE_MAX_IOVECS ? s->count : CAPTURE_MAX_IOVECS;
+		x->cur_base = 0;
+		x->cur_left = 0;
+	} else {
+		x->iov_next = 0;
+		x->iov_left = 0;
+		x->cur_base = s->buf;
+		x->cur_left = moved;
+	}
+	__u32 loops = x->budget / CAPTURE_CHUNK_MAX + 2 * CAPTURE_MAX_IOVECS + 2;
+	/* bpf_loop wants a stack pointer: pass a stack slot that holds the map value's address. */
+	struct emit_state *slot = x;
+	bpf_loop(loops, emit_step, &slot, 0);
+
+	__u64 cut = moved - x->done;
+	if (cut == 0)
+		return;
+	struct capture_counters *k = my_counters();
+	if (k) {
+		__u64 over_cap = moved - x->budget;
+		if (over_cap)
+			count_lost(&k->cap_events, &k->cap_bytes, over_cap);
+		if (cut > over_cap)
+			count_lost(&k->read_fault_events, &k->read_fault_bytes, cut - over_cap);
+	}
+	send_cut(x, cut);
+}
+
+/* sys_exit of a data call with `moved` bytes: advance the stream position, decide, send the bytes. */
+static __always_inline void handle_data(struct stash *s, __u64 moved, __u8 dir)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 key = conn_key(tgid, s->fd);
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		return;
+	if (c->verdict == VERDICT_UNDECIDED)
+		decide(tgid, s, c, moved, dir);
+	__u64 offset = __sync_fetch_and_add(&c->pos[dir & 1], moved);
+	if (c->verdict != VERDICT_CAPTURE)
+		return;
+	emit_payload(tgid, s, c, offset, moved, dir, bpf_ktime_get_ns());
+}
+
+/* The stash entry is the working state of the exit, and is removed on every path. */
+static __always_inline void on_data_exit(long ret, __u8 dir)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct stash *s = bpf_map_lookup_elem(&stashes, &pid_tgid);
+	if (!s)
+		return;
+	if (ret > 0)
+		handle_data(s, ret, dir);
+	bpf_map_delete_elem(&stashes, &pid_tgid);
+}
+
+/* ---------- data syscalls ---------- */
+
+SEC("tracepoint/syscalls/sys_enter_read")
+int enter_read(struct trace_event_raw_sys_enter *ctx)
+{
+	stash_data_call(ctx->args[0], ctx->args[1], ctx->args[2], SC_READ);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_read")
+int exit_read(struct trace_event_raw_sys_exit *ctx)
+{
+	on_data_exit(ctx->ret, CAPTURE_DIR_INGRESS);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int enter_write(struct trace_event_raw_sys_enter *ctx)
+{
+	stash_data_call(ctx->args[0], ctx->args[1], ctx->args[2], SC_WRITE);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_write")
+int exit_write(struct trace_event_raw_sys_exit *ctx)
+{
+	on_data_exit(ctx->ret, CAPTURE_DIR_EGRESS);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_readv")
+int enter_readv(struct trace_event_raw_sys_enter *ctx)
+{
+	stash_data_call(ctx->args[0], ctx->args[1], ctx->args[2], SC_READV);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_readv")
+int exit_readv(struct trace_event_raw_sys_exit *ctx)
+{
+	on_data_exit(ctx->ret, CAPTURE_DIR_INGRESS);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int enter_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	stash_data_call(ctx->args[0], ctx->args[1], ctx->args[2], SC_WRITEV);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_writev")
+int exit_writev(struct trace_event_raw_sys_exit *ctx)
+{
+	on_data_exit(ctx->ret, CAPTURE_DIR_EGRESS);
+	return 0;
+}
+
+/* recvfrom(fd, buf, len, flags, addr, addrlen): a MSG_PEEK leaves the bytes in the socket, so it is not data. */
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
+{
+	if (ctx->args[3] & MSG_PEEK)
+		return 0;
+	stash_data_call(ctx->args[0], ctx->args[1], ctx->args[2], SC_READ);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvfrom")
+int exit_recvfrom(struct trace_event_raw_sys_exit *ctx)
+{
+	on_data_exit(ctx->ret, CAPTURE_DIR_INGRESS);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	stash_data_call(ctx->args[0], ctx->args[1], ctx->args[2], SC_WRITE);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendto")
+int exit_sendto(struct trace_event_raw_sys_exit *ctx)
+{
+	on_data_exit(ctx->ret, CAPTURE_DIR_EGRESS);
+	return 0;
+}
+
+/* recvmsg/sendmsg(fd, msghdr, flags): the bytes are in msghdr's iovec array. */
+static __always_inline void stash_msg_call(struct trace_event_raw_sys_enter *ctx, __u32 kind)
+{
+	struct user_msghdr msg = {};
+	if (bpf_probe_read_user(&msg, sizeof(msg), (void *)ctx->args[1]))
+		return;
+	stash_data_call(ctx->args[0], (__u64)msg.msg_iov, msg.msg_iovlen, kind);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	if (ctx->args[2] & MSG_PEEK)
+		return 0;
+	stash_msg_call(ctx, SC_READV);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvmsg")
+int exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	on_data_exit(ctx->ret, CAPTURE_DIR_INGRESS);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	stash_msg_call(ctx, SC_WRITEV);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendmsg")
+int exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	on_data_exit(ctx->ret, CAPTURE_DIR_EGRESS);
+	return 0;
+}
+
+/* ---------- connection lifecycle ---------- */
+
+static __always_inline void stash_plain(__s32 fd, __u32 kind)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!process_traced(pid_tgid >> 32))
+		return;
+	struct stash s = { .fd = fd, .kind = kind };
+	bpf_map_update_elem(&stashes, &pid_tgid, &s, BPF_ANY);
+}
+
+static __always_inline void on_accept_exit(long ret)
+{
+	struct stash s;
+	if (!take_stash(&s) || ret < 0)
+		return;
+	track_new_socket(bpf_get_current_pid_tgid() >> 32, (__s32)ret, CAPTURE_ROLE_SERVER, CAPTURE_SOURCE_ACCEPT);
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept")
+int enter_accept(struct trace_event_raw_sys_enter *ctx)
+{
+	stash_plain(ctx->args[0], SC_ACCEPT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	on_accept_exit(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept4")
+int enter_accept4(struct trace_event_raw_sys_enter *ctx)
+{
+	stash_plain(ctx->args[0], SC_ACCEPT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	on_accept_exit(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	stash_plain(ctx->args[0], SC_CONNECT);
+	return 0;
+}
+
+/* A non-blocking connect returns -EINPROGRESS and completes later: the socket is a connection either way. */
+SEC("tracepoint/syscalls/sys_exit_connect")
+int exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	struct stash s;
+	if (!take_stash(&s))
+		return 0;
+	if (ctx->ret != 0 && ctx->ret != -EINPROGRESS)
+		return 0;
+	track_new_socket(bpf_get_current_pid_tgid() >> 32, s.fd, CAPTURE_ROLE_CLIENT, CAPTURE_SOURCE_CONNECT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	stash_plain(ctx->args[0], SC_CLOSE);
+	return 0;
+}
+
+/* Linux releases the fd even when close() reports an error, except for a bad fd. */
+SEC("tracepoint/syscalls/sys_exit_close")
+int exit_close(struct trace_event_raw_sys_exit *ctx)
+{
+	struct stash s;
+	if (!take_stash(&s) || ctx->ret == -EBADF)
+		return 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 key = conn_key(tgid, s.fd);
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		return 0;
+	if (c->reported) {
+		struct capture_conn_close_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (e) {
+			e->hdr.type = CAPTURE_EVENT_CONN_CLOSE;
+			e->hdr.tgid = tgid;
+			e->hdr.timestamp_ns = bpf_ktime_get_ns();
+			e->hdr.conn_id = c->id;
+			e->bytes_sent = c->pos[CAPTURE_DIR_EGRESS];
+			e->bytes_received = c->pos[CAPTURE_DIR_INGRESS];
+			bpf_ringbuf_submit(e, 0);
+		} else {
+			struct capture_counters *k = my_counters();
+			if (k)
+				__sync_fetch_and_add(&k->ringbuf_full_events, 1);
+		}
+	}
+	bpf_map_delete_elem(&conns, &key);
+	return 0;
+}
+
+/* ---------- sendfile: bytes that never pass through user memory ---------- */
+
+/* sendfile64(out_fd, in_fd, loff_t *offset, count) */
+SEC("tracepoint/syscalls/sys_enter_sendfile64")
+int enter_sendfile(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	__s32 out_fd = ctx->args[0];
+	__s32 in_fd = ctx->args[1];
+	if (!process_traced(tgid) || !wants_data(conn_for_call(tgid, out_fd)))
+		return 0;
+	__s64 file_offset = 0;
+	if (ctx->args[2]) {
+		if (bpf_probe_read_user(&file_offset, sizeof(file_offset), (void *)ctx->args[2]))
+			file_offset = -1;
+	} else {
+		struct file *in = file_of_fd(in_fd);
+		file_offset = in ? BPF_CORE_READ(in, f_pos) : -1;
+	}
+	struct stash s = { .fd = out_fd, .in_fd = in_fd, .file_offset = file_offset, .kind = SC_SENDFILE };
+	bpf_map_update_elem(&stashes, &pid_tgid, &s, BPF_ANY);
+	return 0;
+}
+
+/* State of the walk from a file's dentry up to the process's root, for bpf_loop. */
+struct path_walk {
+	struct capture_sendfile_event *e;
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *m;
+	struct dentry *root;
+	struct vfsmount *root_mnt;
+	__u64 mnt_offset; /* offsetof(struct mount, mnt) on this kernel */
+	__u32 depth;
+};
+
+/* One step up: a mount crossing, or one name recorded. Returns 1 when done. */
+static long path_step(__u32 index, void *ctx)
+{
+	struct path_walk *w = ctx;
+	struct capture_sendfile_event *e = w->e;
+	/* Locals: CO-RE relocations must apply to kernel types only, not to this walk's struct. */
+	struct dentry *d = w->d;
+	struct vfsmount *vm = w->vm;
+	struct mount *m = w->m;
+	if (d == w->root && vm == w->root_mnt) {
+		e->path_complete = 1;
+		return 1;
+	}
+	if (d == BPF_CORE_READ(vm, mnt_root)) {
+		struct mount *parent = BPF_CORE_READ(m, mnt_parent);
+		if (parent == m) {
+			e->path_complete = 1;
+			return 1;
+		}
+		w->d = BPF_CORE_READ(m, mnt_mountpoint);
+		w->m = parent;
+		w->vm = (struct vfsmount *)((void *)parent + w->mnt_offset);
+		return 0;
+	}
+	__u32 depth = w->depth;
+	if (depth >= CAPTURE_PATH_DEPTH)
+		return 1;
+	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+	bpf_probe_read_kernel_str(e->names[depth], CAPTURE_PATH_NAME, name);
+	w->depth = depth + 1;
+	e->depth = depth + 1;
+	w->d = BPF_CORE_READ(d, d_parent);
+	return 0;
+}
+
+/* The file's path relative to the process's root, leaf first, crossing mount points. */
+static __always_inline void read_path(struct file *f, struct capture_sendfile_event *e)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct path_walk w = {
+		.e = e,
+		.d = BPF_CORE_READ(f, f_path.dentry),
+		.vm = BPF_CORE_READ(f, f_path.mnt),
+		.root = BPF_CORE_READ(task, fs, root.dentry),
+		.root_mnt = BPF_CORE_READ(task, fs, root.mnt),
+		.mnt_offset = bpf_core_field_offset(struct mount, mnt),
+	};
+	w.m = (struct mount *)((void *)w.vm - w.mnt_offset);
+	bpf_loop(CAPTURE_PATH_DEPTH + 8, path_step, &w, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendfile64")
+int exit_sendfile(struct trace_event_raw_sys_exit *ctx)
+{
+	struct stash s;
+	if (!take_stash(&s))
+		return 0;
+	long ret = ctx->ret;
+	if (ret <= 0)
+		return 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 key = conn_key(tgid, s.fd);
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		return 0;
+	__u64 offset = __sync_fetch_and_add(&c->pos[CAPTURE_DIR_EGRESS], ret);
+	if (c->verdict != VERDICT_CAPTURE)
+		return 0;
+
+	struct capture_sendfile_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		struct capture_counters *k = my_counters();
+		if (k)
+			count_lost(&k->ringbuf_full_events, &k->ringbuf_full_bytes, ret);
+		return 0;
+	}
+	/* Too large to memset: every field is set below, names[] only up to depth. */
+	e->ino = 0;
+	e->dev = 0;
+	e->i_mode = 0;
+	e->file_size = 0;
+	e->depth = 0;
+	e->path_complete = 0;
+	e->hdr.type = CAPTURE_EVENT_SENDFILE;
+	e->hdr.tgid = tgid;
+	e->hdr.timestamp_ns = bpf_ktime_get_ns();
+	e->hdr.conn_id = c->id;
+	e->stream_offset = offset;
+	e->count = ret;
+	e->file_offset = s.file_offset;
+	struct file *in = file_of_fd(s.in_fd);
+	if (in) {
+		struct inode *inode = BPF_CORE_READ(in, f_inode);
+		e->ino = BPF_CORE_READ(inode, i_ino);
+		e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		e->i_mode = BPF_CORE_READ(inode, i_mode);
+		e->file_size = BPF_CORE_READ(inode, i_size);
+		read_path(in, e);
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
