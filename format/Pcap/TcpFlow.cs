@@ -22,6 +22,7 @@ internal sealed class TcpFlow
         InitialSequence = initialSequence;
         // The SYN takes one sequence number before the first stream byte.
         FirstByteSequence = synObserved ? unchecked(initialSequence + 1) : initialSequence;
+        Started = synObserved;
         AddressSum = InternetChecksum.Add(InternetChecksum.Add(0, SourceAddress), DestinationAddress);
         Source = source;
         Destination = destination;
@@ -47,6 +48,10 @@ internal sealed class TcpFlow
     public ulong NextOffset { get; set; }
     /// <summary>Stream offset up to which the other direction has acknowledged.</summary>
     public ulong AckedOffset { get; set; }
+    /// <summary>Stream offset just past the last byte actually put in a packet; below <see cref="NextOffset"/> after a gap.</summary>
+    public ulong WrittenOffset { get; set; }
+    /// <summary>Whether Wireshark has seen this direction's sequence space start (a SYN or a first segment).</summary>
+    public bool Started { get; set; }
     public bool FinSent { get; set; }
     public ushort NextIpId { get; set; }
 

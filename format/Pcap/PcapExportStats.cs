@@ -1,0 +1,17 @@
+namespace Capture.Format.Pcap;
+
+/// <summary>What an export wrote; counts, so the CLI can summarize and tests can check.</summary>
+public sealed class PcapExportStats
+{
+    public long Connections { get; internal set; }
+    /// <summary>Connections first seen by their data because their open record is missing (truncated file).</summary>
+    public long ConnectionsWithoutOpen { get; internal set; }
+    public long ConnectionsSkipped { get; internal set; }
+    public long Packets { get; internal set; }
+    public long PayloadBytes { get; internal set; }
+    /// <summary>Holes in a stream (cut, unrecoverable or missing bytes), each a sequence jump.</summary>
+    public long Gaps { get; internal set; }
+    public long GapBytes { get; internal set; }
+    /// <summary>Server ports of connections whose payload is TLS plaintext: Wireshark dissects them as TLS unless told otherwise.</summary>
+    public SortedSet<int> TlsPlaintextServerPorts { get; } = [];
+}
