@@ -39,7 +39,7 @@ internal sealed class ChunkedBodyDecoder
     }
 
     /// <summary>Decodes as much as possible; returns bytes consumed. Stops at the end of the body or on <see cref="Error"/>.</summary>
-    public int Decode(ReadOnlySpan<byte> input, Action<ReadOnlySpan<byte>> onData, List<HttpHeader> trailers)
+    public int Decode(ReadOnlySpan<byte> input, BodyAccumulator body, List<HttpHeader> trailers)
     {
         int consumed = 0;
         while (_state != State.Done && Error is null)
@@ -65,7 +65,7 @@ internal sealed class ChunkedBodyDecoder
                     if (rest.IsEmpty)
                         return consumed;
                     int take = (int)Math.Min(_chunkRemaining, rest.Length);
-                    onData(rest[..take]);
+                    body.Append(rest[..take]);
                     consumed += take;
                     _chunkRemaining -= take;
                     if (_chunkRemaining == 0)
