@@ -1,0 +1,108 @@
+using System.Globalization;
+
+namespace Capture.Replay.Comparison;
+
+/// <summary>
+/// A JSONPath-like selector for fields to ignore when comparing bodies:
+/// <c>$.a.b</c>, <c>$.items[*].id</c>, <c>$.items[0]</c>, <c>$['odd key']</c>, <c>$..timestamp</c>, <c>$.*</c>.
+/// It only matches locations; it never evaluates expressions.
+/// </summary>
+public sealed class JsonPathPattern
+{
+    /// <summary>One step: a child (by name or index, or any with null) or a descendant at any depth.</summary>
+    readonly record struct Step(bool Descendant, string? Name, int? Index, bool AnyChild);
+
+    readonly Step[] _steps;
+    public string Text { get; }
+
+    JsonPathPattern(string text, Step[] steps) { Text = text; _steps = steps; }
+
+    public static JsonPathPattern Parse(string text)
+    {
+        string s = text.Trim();
+        if (!s.StartsWith('$'))
+            throw new FormatException($"JSON path '{text}' must start with '$'.");
+        var steps = new List<Step>();
+        int i = 1;
+        bool bracketIsDescendant = false; // set by "..[" so the bracket step searches all depths
+        while (i < s.Length)
+        {
+            bool descendant = false;
+            if (s[i] == '.')
+            {
+                i++;
+                if (i < s.Length && s[i] == '.') { descendant = true; i++; }
+                if (i >= s.Length)
+                    throw new FormatException($"JSON path '{text}' ends with a dot.");
+                if (s[i] == '[')
+                {
+                    if (!descendant)
+                        throw new FormatException($"JSON path '{text}' has '.[' which is not valid.");
+                    bracketIsDescendant = true;
+                    continue;
+                }
+                int end = s.IndexOfAny(['.', '['], i);
+                string name = end < 0 ? s[i..] : s[i..end];
+                i = end < 0 ? s.Length : end;
+                steps.Add(name == "*" ? new Step(descendant, null, null, true) : new Step(descendant, name, null, false));
+            }
+            else if (s[i] == '[')
+            {
+                int close = s.IndexOf(']', i);
+                if (close < 0)
+                    throw new FormatException($"JSON path '{text}' has an unclosed '['.");
+                string inner = s[(i + 1)..close].Trim();
+                i = close + 1;
+                descendant = bracketIsDescendant;
+                bracketIsDescendant = false;
+                if (inner == "*")
+                    steps.Add(new Step(descendant, null, null, true));
+                else if ((inner.StartsWith('\'') && inner.EndsWith('\'')) || (inner.StartsWith('"') && inner.EndsWith('"')))
+                    steps.Add(new Step(descendant, inner[1..^1], null, false));
+                else if (int.TryParse(inner, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+                    steps.Add(new Step(descendant, null, index, false));
+                else
+                    throw new FormatException($"JSON path '{text}' has an unsupported selector [{inner}].");
+            }
+            else
+                throw new FormatException($"JSON path '{text}' has an unexpected '{s[i]}' at position {i + 1}.");
+        }
+        return new JsonPathPattern(text, steps.ToArray());
+    }
+
+    /// <summary>Does the pattern select the node at <paramref name="location"/> (property names and array indexes from the root)?</summary>
+    public bool Matches(IReadOnlyList<PathSegment> location) => Match(0, location, 0);
+
+    bool Match(int step, IReadOnlyList<PathSegment> location, int at)
+    {
+        if (step == _steps.Length)
+            return at == location.Count;
+        var s = _steps[step];
+        if (s.Descendant)
+        {
+            // ".." may skip any number of levels before the named step matches.
+            for (int skip = at; skip < location.Count; skip++)
+                if (StepMatches(s, location[skip]) && Match(step + 1, location, skip + 1))
+                    return true;
+            return false;
+        }
+        return at < location.Count && StepMatches(s, location[at]) && Match(step + 1, location, at + 1);
+    }
+
+    static bool StepMatches(Step s, PathSegment segment) =>
+        s.AnyChild ||
+        (s.Name is not null && segment.Name == s.Name) ||
+        (s.Index is int i && segment.Index == i);
+}
+
+/// <summary>One step of a location in a JSON document: a property name or an array index.</summary>
+public readonly record struct PathSegment(string? Name, int? Index)
+{
+    public static PathSegment Property(string name) => new(name, null);
+    public static PathSegment Element(int index) => new(null, index);
+
+    public static string Format(IEnumerable<PathSegment> location) =>
+        "$" + string.Concat(location.Select(s => s.Name is null ? $"[{s.Index}]" : IsPlain(s.Name) ? "." + s.Name : $"['{s.Name}']"));
+
+    static bool IsPlain(string name) => name.Length > 0 && name.All(c => char.IsLetterOrDigit(c) || c == '_' || c == '-');
+}

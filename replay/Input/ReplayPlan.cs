@@ -1,0 +1,24 @@
+namespace Capture.Replay.Input;
+
+/// <summary>The requests to replay, in recorded order, and what was left out while loading.</summary>
+public sealed class ReplayPlan(IReadOnlyList<ReplayRequest> requests, string source, int skippedNotHttp = 0)
+{
+    public IReadOnlyList<ReplayRequest> Requests { get; } = requests;
+    /// <summary>Where the plan came from (file path), for the report.</summary>
+    public string Source { get; } = source;
+    /// <summary>Entries that were not http(s) requests (data:, ws:, blob:) and cannot be replayed.</summary>
+    public int SkippedNotHttp { get; } = skippedNotHttp;
+    /// <summary>Entries removed by filters.</summary>
+    public int Filtered { get; init; }
+
+    /// <summary>Time from the first recorded start to the last, used to space loops.</summary>
+    public TimeSpan RecordedSpan => Requests.Count == 0
+        ? TimeSpan.Zero
+        : Requests[^1].StartedAt - Requests[0].StartedAt;
+
+    public ReplayPlan Where(Func<ReplayRequest, bool> keep)
+    {
+        var kept = Requests.Where(keep).Select((r, i) => r with { Index = i }).ToList();
+        return new ReplayPlan(kept, Source, SkippedNotHttp) { Filtered = Filtered + Requests.Count - kept.Count };
+    }
+}

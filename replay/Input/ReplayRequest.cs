@@ -1,0 +1,43 @@
+namespace Capture.Replay.Input;
+
+/// <summary>One header as recorded, in recorded order and spelling.</summary>
+public sealed record HeaderField(string Name, string Value);
+
+/// <summary>What the recorded server answered. Body is null when the recording did not keep it.</summary>
+public sealed record RecordedResponse(
+    int Status,
+    IReadOnlyList<HeaderField> Headers,
+    byte[]? Body,
+    string? MimeType);
+
+/// <summary>
+/// One request of a replay plan, as recorded: enough to resend it byte for byte and to
+/// judge the answer against what production said.
+/// </summary>
+public sealed record ReplayRequest
+{
+    /// <summary>Position in the plan (recorded order after sorting by start time).</summary>
+    public required int Index { get; init; }
+    public required string Method { get; init; }
+    /// <summary>The recorded absolute URL; only its path and query are sent.</summary>
+    public required string Url { get; init; }
+    public required IReadOnlyList<HeaderField> Headers { get; init; }
+    public required byte[] Body { get; init; }
+    public required RecordedResponse Response { get; init; }
+    /// <summary>When the recorded request started.</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+    /// <summary>Recorded total time in milliseconds, or null when unknown.</summary>
+    public double? RecordedMilliseconds { get; init; }
+    /// <summary>Recorded connection id; requests sharing it are replayed in recorded order.</summary>
+    public string? ConnectionId { get; init; }
+    /// <summary>Process id of the recorded server, when the recording knows it.</summary>
+    public int? Pid { get; init; }
+    /// <summary>The recording lost part of this exchange (gap, abort, missing response).</summary>
+    public bool Incomplete { get; init; }
+    /// <summary>The recorded response body was cut at the recording's size cap.</summary>
+    public bool Truncated { get; init; }
+
+    /// <summary>Path and query exactly as recorded, without normalisation.</summary>
+    public string PathAndQuery => RecordedUrl.PathAndQuery(Url);
+    public string Host => RecordedUrl.Host(Url);
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net;
+using Capture.Replay.Comparison;
+using Capture.Replay.Input;
+using Capture.Replay.Reporting;
+using Capture.Replay.Scheduling;
+using Capture.Replay.Sending;
+
+namespace Capture.Replay;
+
+/// <summary>Replays a plan against a target and reports how the answers compare with the recording.</summary>
+public static class ReplayRunner
+{
+    static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Runs the whole replay. Target failures (refused, reset, timeouts) become report entries;
+    /// cancelling <paramref name="ct"/> stops sending and returns the partial report marked interrupted.
+    /// </summary>
+    public static async Task<ReplayReport> RunAsync(ReplayPlan plan, ReplayOptions options,
+        IProgress<ReplayProgress>? progress = null, CancellationToken ct = default)
+    {
+        Validate(options);
+        using var handler = new SocketsHttpHandler
+        {
+            UseCookies = false,            // cookies are replayed as recorded headers
+            AllowAutoRedirect = false,     // a redirect is an answer to compare, not to follow
+            AutomaticDecompression = DecompressionMethods.None,
+            UseProxy = false,              // traffic goes to the named target only
+            MaxConnectionsPerServer = options.Concurrency,
+            ConnectTimeout = options.Resilience.AttemptTimeout,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+        };
+        using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        using var limiter = options.Timing == TimingMode.Rate ? PipelineFactory.CreateRateLimiter(options.Rate) : null;
+
+        var collector = new ResultCollector(options.Comparison, options.KeepExchanges);
+        var gate = new CircuitGate(options.Resilience.GiveUpAfterBreaks);
+        var pipeline = PipelineFactory.Create(options.Resilience, gate, limiter, collector.CountRetry);
+        var factory = new RequestFactory(options.Target, options.Rewrites);
+        var sender = new ExchangeSender(client, factory, pipeline, gate, options.Resilience, options.MaxBodyBytes);
+        var comparer = new ResponseComparer(options.Comparison);
+
+        var startedAt = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        int? expected = options.Duration is null ? (int)Math.Min(int.MaxValue, (long)plan.Requests.Count * options.Loop) : null;
+
+        async Task Process(ScheduledRequest item, TimeSpan lag, CancellationToken token)
+        {
+            var sentAt = startedAt + clock.Elapsed;
+            SendOutcome outcome;
+            ComparisonResult? comparison = null;
+            try
+            {
+                outcome = await sender.SendAsync(item.Request, token).ConfigureAwait(false);
+                if (outcome.Response is { } response)
+                    comparison = comparer.Compare(item.Request, response);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return; // interrupted by the user: neither a result nor an error
+            }
+            catch (Exception e)
+            {
+                outcome = new SendOutcome(factory.UrlFor(item.Request), null, ErrorKinds.Classify(e), ErrorKinds.Describe(e), TimeSpan.Zero, 0);
+            }
+            collector.Add(item.Request, item.Iteration, outcome, comparison, lag, sentAt);
+        }
+
+        using var progressStop = new CancellationTokenSource();
+        var progressTask = progress is null ? Task.CompletedTask : ReportProgressAsync(collector, progress, expected, clock, progressStop.Token);
+
+        var dispatcher = new Dispatcher(options.Concurrency, options.Duration);
+        bool completed = await dispatcher.RunAsync(Schedule.For(plan, options), clock, Process, ct).ConfigureAwait(false);
+        clock.Stop();
+
+        await progressStop.CancelAsync().ConfigureAwait(false);
+        await progressTask.ConfigureAwait(false);
+        progress?.Report(collector.Snapshot(expected, 0, clock.Elapsed));
+
+        return collector.Build(plan, options, startedAt, clock.Elapsed, interrupted: !completed, gate.Breaks);
+    }
+
+    static async Task ReportProgressAsync(ResultCollector collector, IProgress<ReplayProgress> progress, int? expected, Stopwatch clock, CancellationToken stop)
+    {
+        int lastCompleted = 0;
+        var lastTime = clock.Elapsed;
+        using var timer = new PeriodicTimer(ProgressInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                var now = clock.Elapsed;
+                var snapshot = collector.Snapshot(expected, 0, now);
+                double rate = (snapshot.Completed - lastCompleted) / Math.Max((now - lastTime).TotalSeconds, 1e-3);
+                lastCompleted = snapshot.Completed;
+                lastTime = now;
+                progress.Report(snapshot with { CurrentRate = Math.Round(rate, 1) });
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    static void Validate(ReplayOptions options)
+    {
+        if (!options.Target.IsAbsoluteUri || (options.Target.Scheme != Uri.UriSchemeHttp && options.Target.Scheme != Uri.UriSchemeHttps))
+            throw new ArgumentException($"The target '{options.Target}' must be an absolute http:// or https:// URL.");
+        if (options.Timing == TimingMode.Speed && !(options.Speed > 0))
+            throw new ArgumentException("The speed factor must be greater than 0.");
+        if (options.Timing == TimingMode.Rate && !(options.Rate > 0))
+            throw new ArgumentException("The rate must be greater than 0 requests per second.");
+        if (options.Concurrency < 1)
+            throw new ArgumentException("The concurrency must be at least 1.");
+        if (options.Loop < 1)
+            throw new ArgumentException("The loop count must be at least 1.");
+        if (options.Duration is { } d && d <= TimeSpan.Zero)
+            throw new ArgumentException("The duration must be positive.");
+    }
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Capture.Replay.Reporting;
+
+/// <summary>Reads and writes the --report JSON (camelCase, indented; exchanges are never written).</summary>
+public static class ReportJson
+{
+    static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DictionaryKeyPolicy = null,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static void Write(ReplayReport report, Stream stream) =>
+        JsonSerializer.Serialize(stream, report with { Exchanges = null }, Options);
+
+    public static void WriteFile(ReplayReport report, string path)
+    {
+        using var stream = File.Create(path);
+        Write(report, stream);
+    }
+
+    public static string ToJson(ReplayReport report) => JsonSerializer.Serialize(report with { Exchanges = null }, Options);
+
+    public static ReplayReport? Read(Stream stream) => JsonSerializer.Deserialize<ReplayReport>(stream, Options);
+}

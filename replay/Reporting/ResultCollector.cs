@@ -1,0 +1,193 @@
+using System.Text;
+using Capture.Replay.Comparison;
+using Capture.Replay.Input;
+using Capture.Replay.Latency;
+using Capture.Replay.Sending;
+
+namespace Capture.Replay.Reporting;
+
+/// <summary>
+/// Accumulates outcomes as they arrive (from many workers) into counters, histograms and
+/// the mismatch/error lists, so memory does not grow with run length except for mismatches.
+/// </summary>
+internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
+{
+    const int MaxListedErrors = 1000;
+    const int PreviewChars = 300;
+
+    sealed class RouteStats
+    {
+        public int Count, Matched, Mismatched, Errors;
+        public readonly LatencyRecorder Replay = new(), Recorded = new();
+    }
+
+    readonly Lock _lock = new();
+    readonly LatencyRecorder _replay = new(), _recorded = new(), _lag = new();
+    readonly Dictionary<string, RouteStats> _routes = new(StringComparer.Ordinal);
+    readonly List<MismatchReport> _mismatches = [];
+    readonly List<ErrorReport> _errors = [];
+    readonly Dictionary<string, int> _notCompared = new(StringComparer.Ordinal);
+    readonly Dictionary<string, int> _errorKinds = new(StringComparer.Ordinal);
+    readonly List<ReplayedExchange>? _exchanges = keepExchanges ? [] : null;
+    int _total, _matched, _mismatched, _errorCount, _errorsNotListed, _retries;
+
+    public void CountRetry() => Interlocked.Increment(ref _retries);
+
+    public void Add(ReplayRequest request, int iteration, SendOutcome outcome, ComparisonResult? comparison,
+        TimeSpan scheduleLag, DateTimeOffset sentAt)
+    {
+        string route = RouteTemplate.For(request.Method, request.PathAndQuery);
+        var summary = new RequestSummary(request.Method, outcome.Url, request.Url);
+        lock (_lock)
+        {
+            _total++;
+            _lag.Record(scheduleLag);
+            var stats = Route(route);
+            stats.Count++;
+            if (request.RecordedMilliseconds is double recordedMs)
+            {
+                var recorded = TimeSpan.FromMilliseconds(recordedMs);
+                _recorded.Record(recorded);
+                stats.Recorded.Record(recorded);
+            }
+            if (outcome.Response is not { } response || comparison is null)
+            {
+                _errorCount++;
+                stats.Errors++;
+                string kind = outcome.ErrorKind ?? ErrorKinds.Other;
+                _errorKinds[kind] = _errorKinds.GetValueOrDefault(kind) + 1;
+                if (_errors.Count < MaxListedErrors)
+                    _errors.Add(new ErrorReport(request.Index, iteration, route, summary, kind, outcome.ErrorMessage ?? kind, outcome.Attempts));
+                else
+                    _errorsNotListed++;
+            }
+            else
+            {
+                _replay.Record(outcome.Latency);
+                stats.Replay.Record(outcome.Latency);
+                if (comparison.Body is not (BodyVerdict.Equal or BodyVerdict.Different))
+                {
+                    string reason = ReasonName(comparison.Body);
+                    _notCompared[reason] = _notCompared.GetValueOrDefault(reason) + 1;
+                }
+                if (comparison.IsMatch)
+                {
+                    _matched++;
+                    stats.Matched++;
+                }
+                else
+                {
+                    _mismatched++;
+                    stats.Mismatched++;
+                    _mismatches.Add(new MismatchReport(request.Index, iteration, route, summary,
+                        Expected(request), Actual(response),
+                        comparison.Differences(request.Response.Status, response.Status)));
+                }
+            }
+            _exchanges?.Add(new ReplayedExchange(request.Index, iteration, sentAt, outcome.Latency.TotalMilliseconds,
+                request, outcome.Url, outcome.Response, outcome.ErrorKind));
+        }
+    }
+
+    public ReplayProgress Snapshot(int? expected, double rate, TimeSpan elapsed)
+    {
+        lock (_lock)
+            return new ReplayProgress(_total, _matched, _mismatched, _errorCount, expected, rate, elapsed);
+    }
+
+    public ReplayReport Build(ReplayPlan plan, ReplayOptions options, DateTimeOffset startedAt, TimeSpan elapsed, bool interrupted, int circuitBreaks)
+    {
+        lock (_lock)
+        {
+            double percent = _total == 0 ? 0 : Math.Round(100.0 * (_mismatched + _errorCount) / _total, 3);
+            return new ReplayReport
+            {
+                Source = plan.Source,
+                Target = options.Target.ToString(),
+                StartedAt = startedAt,
+                DurationSeconds = Math.Round(elapsed.TotalSeconds, 3),
+                Interrupted = interrupted,
+                Summary = new ReplaySummary
+                {
+                    Planned = plan.Requests.Count,
+                    Total = _total,
+                    Matched = _matched,
+                    Mismatched = _mismatched,
+                    Errors = _errorCount,
+                    Retries = _retries,
+                    CircuitBreaks = circuitBreaks,
+                    MismatchPercent = percent,
+                    MaxMismatchPercent = options.MaxMismatchPercent,
+                    Passed = percent <= options.MaxMismatchPercent,
+                    RequestsPerSecond = elapsed.TotalSeconds > 0 ? Math.Round(_total / elapsed.TotalSeconds, 1) : 0,
+                    SkippedNotHttp = plan.SkippedNotHttp,
+                    Filtered = plan.Filtered,
+                    BodiesNotCompared = new SortedDictionary<string, int>(_notCompared),
+                    ErrorKinds = new SortedDictionary<string, int>(_errorKinds),
+                    ReplayLatency = _replay.Summarize(),
+                    RecordedLatency = _recorded.Summarize(),
+                    ScheduleLag = _lag.Summarize(),
+                },
+                Routes = _routes
+                    .OrderByDescending(r => r.Value.Count).ThenBy(r => r.Key, StringComparer.Ordinal)
+                    .Select(r => new RouteReport(r.Key, r.Value.Count, r.Value.Matched, r.Value.Mismatched, r.Value.Errors,
+                        r.Value.Replay.Summarize(), r.Value.Recorded.Summarize()))
+                    .ToList(),
+                Mismatches = _mismatches.OrderBy(m => m.Iteration).ThenBy(m => m.Index).ToList(),
+                Errors = _errors.OrderBy(e => e.Iteration).ThenBy(e => e.Index).ToList(),
+                ErrorsNotListed = _errorsNotListed,
+                Exchanges = _exchanges?.OrderBy(e => e.Iteration).ThenBy(e => e.Index).ToList(),
+            };
+        }
+    }
+
+    RouteStats Route(string route)
+    {
+        if (!_routes.TryGetValue(route, out var stats))
+            _routes[route] = stats = new RouteStats();
+        return stats;
+    }
+
+    ResponseSummary Expected(ReplayRequest request)
+    {
+        var r = request.Response;
+        return new ResponseSummary(r.Status, SelectedHeaders(r.Headers), r.Body is null ? null : Preview(r.Body), r.Body?.Length);
+    }
+
+    ResponseSummary Actual(ReceivedResponse response)
+    {
+        byte[] body = ContentDecoder.Decode(response.Body, response.Header("Content-Encoding")) ?? response.Body;
+        return new ResponseSummary(response.Status, SelectedHeaders(response.Headers), Preview(body), body.Length);
+    }
+
+    /// <summary>The headers the user compares, plus Content-Type which explains most body differences.</summary>
+    Dictionary<string, string>? SelectedHeaders(IReadOnlyList<HeaderField> headers)
+    {
+        var wanted = new HashSet<string>(rules.CompareHeaders, StringComparer.OrdinalIgnoreCase) { "Content-Type" };
+        var selected = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var h in headers)
+            if (wanted.Contains(h.Name) && !selected.ContainsKey(h.Name))
+                selected[h.Name] = h.Value;
+        return selected.Count == 0 ? null : selected;
+    }
+
+    static string Preview(byte[] body)
+    {
+        if (body.Length == 0)
+            return "";
+        int length = Math.Min(body.Length, PreviewChars * 2);
+        string text = Encoding.UTF8.GetString(body, 0, length);
+        if (text.Count(c => char.IsControl(c) && c is not ('\r' or '\n' or '\t')) > text.Length / 10)
+            return $"({body.Length} bytes of binary data)";
+        return text.Length > PreviewChars ? text[..PreviewChars] + "..." : text;
+    }
+
+    static string ReasonName(BodyVerdict verdict) => verdict switch
+    {
+        BodyVerdict.NotComparedRecordingTruncated => "recording-truncated",
+        BodyVerdict.NotComparedRecordingIncomplete => "recording-incomplete",
+        BodyVerdict.NotComparedNotRecorded => "not-recorded",
+        BodyVerdict.NotComparedReplayTooLarge => "replay-too-large",
+        _ => verdict.ToString(),
+    };
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+
+namespace Capture.Replay.Scheduling;
+
+/// <summary>
+/// Starts scheduled requests on time with at most N in flight, and chains requests of one
+/// recorded connection so each starts only after the previous one has finished.
+/// </summary>
+public sealed class Dispatcher(int concurrency, TimeSpan? duration)
+{
+    /// <summary>The work for one request; gets how late it started. Must not throw except on cancellation.</summary>
+    public delegate Task Work(ScheduledRequest item, TimeSpan lag, CancellationToken ct);
+
+    /// <summary>Runs the schedule; returns false when cancelled before every request was started.</summary>
+    public async Task<bool> RunAsync(IEnumerable<ScheduledRequest> schedule, Stopwatch clock, Work work, CancellationToken ct)
+    {
+        using var slots = new SemaphoreSlim(concurrency, concurrency);
+        var laneTails = new Dictionary<string, Task>(StringComparer.Ordinal);
+        bool completed = true;
+        try
+        {
+            foreach (var item in schedule)
+            {
+                if (duration is { } limit && (item.At >= limit || clock.Elapsed >= limit))
+                    break;
+                await PreciseDelay.UntilAsync(clock, item.At, ct).ConfigureAwait(false);
+                await slots.WaitAsync(ct).ConfigureAwait(false);
+                string? lane = item.Request.ConnectionId;
+                var previous = lane is not null && laneTails.TryGetValue(lane, out var tail) ? tail : Task.CompletedTask;
+                var task = RunInLane(item, previous, clock, work, slots, ct);
+                if (lane is not null)
+                    laneTails[lane] = task;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            completed = false;
+        }
+        // Every running request holds a slot until it ends: owning all slots means all are done.
+        for (int i = 0; i < concurrency; i++)
+            await slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        return completed;
+    }
+
+    static async Task RunInLane(ScheduledRequest item, Task previous, Stopwatch clock, Work work, SemaphoreSlim slots, CancellationToken ct)
+    {
+        try
+        {
+            await previous.ConfigureAwait(false);
+            if (!ct.IsCancellationRequested)
+                await work(item, clock.Elapsed - item.At, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+}

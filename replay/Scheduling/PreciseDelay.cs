@@ -1,0 +1,27 @@
+using System.Diagnostics;
+
+namespace Capture.Replay.Scheduling;
+
+/// <summary>
+/// Waits until a point on a stopwatch with sub-millisecond accuracy: timers on Linux fire up
+/// to a millisecond or two late, so sleep until shortly before and spin the rest.
+/// </summary>
+public static class PreciseDelay
+{
+    static readonly TimeSpan SpinWindow = TimeSpan.FromMilliseconds(2);
+
+    public static async ValueTask UntilAsync(Stopwatch clock, TimeSpan due, CancellationToken ct)
+    {
+        var remaining = due - clock.Elapsed;
+        if (remaining <= TimeSpan.Zero)
+            return;
+        if (remaining > SpinWindow)
+            await Task.Delay(remaining - SpinWindow, ct).ConfigureAwait(false);
+        var spinner = new SpinWait();
+        while (clock.Elapsed < due)
+        {
+            ct.ThrowIfCancellationRequested();
+            spinner.SpinOnce(sleep1Threshold: -1); // yield, never Sleep(1): that would overshoot
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System.Diagnostics;
+
+namespace Capture.Replay.Sending;
+
+/// <summary>
+/// Turns the circuit breaker into a pause: while the circuit is open, requests wait here
+/// instead of failing; after too many openings in a row the target is considered down and
+/// waiting stops, so a dead target ends the run quickly with a complete report.
+/// </summary>
+public sealed class CircuitGate(int giveUpAfterBreaks)
+{
+    readonly Lock _lock = new();
+    long _resumeAtTicks;
+    int _consecutiveBreaks;
+
+    public bool GaveUp { get; private set; }
+    public int Breaks { get; private set; }
+
+    public void Opened(TimeSpan breakDuration)
+    {
+        lock (_lock)
+        {
+            Breaks++;
+            _consecutiveBreaks++;
+            _resumeAtTicks = Stopwatch.GetTimestamp() + (long)(breakDuration.TotalSeconds * Stopwatch.Frequency);
+            if (_consecutiveBreaks >= giveUpAfterBreaks)
+                GaveUp = true;
+        }
+    }
+
+    public void Closed()
+    {
+        lock (_lock)
+            _consecutiveBreaks = 0;
+    }
+
+    /// <summary>Waits until the break is over (returns at once when the circuit is closed).</summary>
+    public async Task WaitWhileOpenAsync(CancellationToken ct)
+    {
+        long resumeAt;
+        lock (_lock)
+            resumeAt = _resumeAtTicks;
+        var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), resumeAt);
+        if (remaining > TimeSpan.Zero && !GaveUp)
+            await Task.Delay(remaining, ct).ConfigureAwait(false);
+    }
+}

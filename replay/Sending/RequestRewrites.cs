@@ -1,0 +1,15 @@
+using Capture.Replay.Input;
+
+namespace Capture.Replay.Sending;
+
+/// <summary>Changes applied to every recorded request before it is sent.</summary>
+public sealed record RequestRewrites
+{
+    /// <summary>Replace a leading path prefix (From) with another (To).</summary>
+    public (string From, string To)? PathPrefix { get; init; }
+    /// <summary>Headers to set, replacing recorded values of the same name.</summary>
+    public IReadOnlyList<HeaderField> SetHeaders { get; init; } = [];
+    public IReadOnlyList<string> DropHeaders { get; init; } = [];
+    /// <summary>Send the recorded Host header instead of the target's.</summary>
+    public bool KeepHost { get; init; }
+}

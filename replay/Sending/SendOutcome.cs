@@ -1,0 +1,16 @@
+using Capture.Replay.Comparison;
+
+namespace Capture.Replay.Sending;
+
+/// <summary>The result of sending one request: an answer, or the reason there was none.</summary>
+public sealed record SendOutcome(
+    string Url,
+    ReceivedResponse? Response,
+    string? ErrorKind,
+    string? ErrorMessage,
+    /// <summary>Time of the last attempt, from sending to the last body byte.</summary>
+    TimeSpan Latency,
+    int Attempts)
+{
+    public bool Failed => Response is null;
+}
