@@ -2,7 +2,7 @@ using System.CommandLine;
 using Capture.Cli;
 
 var root = new RootCommand("capture: record HTTP traffic with eBPF, convert it to HAR or pcapng, and replay it against a test environment.");
-
+root.Subcommands.Add(InspectCommand.Create());
 
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

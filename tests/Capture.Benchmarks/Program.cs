@@ -5,6 +5,7 @@ using Capture.Benchmarks;
 var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["format"] = FormatBenchmark.Run,
+    ["sample-capture"] = SampleCapture.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

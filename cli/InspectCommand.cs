@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Capture.Format;
+using Capture.Format.Inspection;
+using Spectre.Console;
+
+namespace Capture.Cli;
+
+/// <summary>`capture inspect FILE [--json]`: what a capture file holds, and whether it ended cleanly.</summary>
+public static class InspectCommand
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static Command Create()
+    {
+        var file = new Argument<string>("file") { Description = "The capture file (.tcap) to inspect." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
+        var command = new Command("inspect", "Show what a capture file holds: blocks, connections, data, losses, processes.") { file, json };
+        command.SetAction(parsed => VerbRunner.Run(() =>
+        {
+            string path = parsed.GetValue(file)!;
+            using var reader = CaptureReader.Open(path);
+            var summary = CaptureSummary.Compute(reader);
+            if (parsed.GetValue(json))
+                Console.Out.WriteLine(JsonSerializer.Serialize(summary, Json));
+            else
+                PrintTable(path, summary);
+            if (summary.CorruptBlocks > 0)
+                Console.Error.WriteLine($"capture: {path} has {summary.CorruptBlocks} corrupt block(s); every intact block was read.");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static void PrintTable(string path, CaptureSummary s)
+    {
+        var table = new Table().Border(TableBorder.Simple).HideHeaders().AddColumn("").AddColumn("");
+        void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
+        Row("file", path);
+        Row("format", $"{s.FormatVersion} (recorded on {s.HostName}, kernel {s.KernelRelease}, {s.RecorderVersion})");
+        Row("closed cleanly", s.CleanClose ? "yes" : $"no (incomplete tail: {s.IncompleteTailBytes} bytes)");
+        Row("blocks", s.CorruptBlocks > 0 ? $"{s.Blocks} ({s.CorruptBlocks} corrupt, {s.SkippedBytes} bytes skipped)" : $"{s.Blocks}");
+        Row("records", $"{s.Records}");
+        Row("time", s.FirstTimestamp is null ? "-" : $"{s.FirstTimestamp:yyyy-MM-dd HH:mm:ss.fff} → {s.LastTimestamp:yyyy-MM-dd HH:mm:ss.fff} UTC");
+        Row("connections", $"{s.Connections}");
+        Row("data", $"{s.DataEvents} events, {s.DataBytes:N0} bytes" + (s.CutBytes > 0 ? $", {s.CutBytes:N0} bytes cut" : ""));
+        Row("lost", $"{s.LostEvents} events, {s.LostBytes:N0} bytes");
+        Row("processes", s.Processes.Count == 0 ? "-" : string.Join(", ", s.Processes.Select(p => $"{p.Name} ({p.Pid})")));
+        AnsiConsole.Write(table);
+    }
+}

@@ -1,0 +1,92 @@
+using Capture.Format.Records;
+
+namespace Capture.Format.Inspection;
+
+/// <summary>What `capture inspect` reports: counts over one streaming pass of a capture.</summary>
+public sealed record CaptureSummary
+{
+    public required string FormatVersion { get; init; }
+    public required bool CleanClose { get; init; }
+    public required long Blocks { get; init; }
+    public required long CorruptBlocks { get; init; }
+    public required long SkippedBytes { get; init; }
+    public required long IncompleteTailBytes { get; init; }
+    public required long Records { get; init; }
+    public required long UnknownRecords { get; init; }
+    public required long Connections { get; init; }
+    public required long DataEvents { get; init; }
+    public required long DataBytes { get; init; }
+    public required long CutBytes { get; init; }
+    public required long LostEvents { get; init; }
+    public required long LostBytes { get; init; }
+    public required DateTimeOffset? FirstTimestamp { get; init; }
+    public required DateTimeOffset? LastTimestamp { get; init; }
+    public required string HostName { get; init; }
+    public required string KernelRelease { get; init; }
+    public required string RecorderVersion { get; init; }
+    public required IReadOnlyList<ProcessSummary> Processes { get; init; }
+
+    public static CaptureSummary Compute(CaptureReader reader)
+    {
+        var connections = new HashSet<ulong>();
+        var processes = new SortedDictionary<int, string>();
+        long dataEvents = 0, dataBytes = 0, cutBytes = 0, lostEvents = 0, lostBytes = 0;
+        ulong? first = null, last = null;
+
+        foreach (var record in reader.ReadRecords())
+        {
+            if (record is not TrailerRecord)
+            {
+                first = first is null ? record.TimestampNs : Math.Min(first.Value, record.TimestampNs);
+                last = last is null ? record.TimestampNs : Math.Max(last.Value, record.TimestampNs);
+            }
+            switch (record)
+            {
+                case DataRecord d:
+                    connections.Add(d.ConnectionId); // a cut file may hold data whose open record was lost
+                    dataEvents++;
+                    dataBytes += d.Payload.Length;
+                    cutBytes += (long)d.CutBytes;
+                    break;
+                case ConnectionOpenedRecord c:
+                    connections.Add(c.ConnectionId);
+                    processes.TryAdd(c.Pid, c.ProcessName);
+                    break;
+                case ProcessRecord p:
+                    processes[p.Pid] = p.Name;
+                    break;
+                case LossRecord l:
+                    lostEvents += (long)l.LostEvents;
+                    lostBytes += (long)l.LostBytes;
+                    break;
+            }
+        }
+
+        var stats = reader.Stats;
+        return new CaptureSummary
+        {
+            FormatVersion = reader.Header.Version.ToString(),
+            CleanClose = stats.CleanClose,
+            Blocks = stats.Blocks,
+            CorruptBlocks = stats.CorruptBlocks,
+            SkippedBytes = stats.SkippedBytes,
+            IncompleteTailBytes = stats.IncompleteTailBytes,
+            Records = stats.Records,
+            UnknownRecords = stats.UnknownRecords,
+            Connections = connections.Count,
+            DataEvents = dataEvents,
+            DataBytes = dataBytes,
+            CutBytes = cutBytes,
+            LostEvents = lostEvents,
+            LostBytes = lostBytes,
+            FirstTimestamp = first is null ? null : reader.Header.ToWallClock(first.Value),
+            LastTimestamp = last is null ? null : reader.Header.ToWallClock(last.Value),
+            HostName = reader.Header.HostName,
+            KernelRelease = reader.Header.KernelRelease,
+            RecorderVersion = reader.Header.RecorderVersion,
+            Processes = processes.Select(p => new ProcessSummary(p.Key, p.Value)).ToList(),
+        };
+    }
+}
+
+public sealed record ProcessSummary(int Pid, string Name);
