@@ -30,6 +30,8 @@ public sealed class CaptureReader : IDisposable
     {
         if (Directory.Exists(path))
             throw new CaptureFormatException($"{path} is a directory, not a capture file.");
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path} does not exist.", path);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
         try
         {
