@@ -1,0 +1,149 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Capture.Recorder;
+
+namespace Capture.Cli;
+
+/// <summary>`capture record -o FILE ...`: record the host's HTTP/1.x traffic with eBPF into a capture file.</summary>
+public static class RecordCommand
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+    };
+
+    public static Command Create()
+    {
+        var output = new Option<string>("--output", "-o") { Description = "The capture file to write (created with mode 0600).", Required = true };
+        var duration = new Option<string?>("--duration") { Description = "Stop after this long, e.g. 30s, 5m, 1h (default: until Ctrl-C or SIGTERM)." };
+        var maxSize = new Option<string?>("--max-size") { Description = "Stop when the file reaches about this size, e.g. 1GiB, 200MB." };
+        var pids = new Option<int[]>("--pid") { Description = "Only this process id (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var comms = new Option<string[]>("--comm") { Description = "Only processes with this name, as in /proc/PID/comm (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var ports = new Option<int[]>("--port") { Description = "Only connections with this local or remote port (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var maxBytesPerCall = new Option<string?>("--max-bytes-per-call") { Description = "Bytes captured per syscall; beyond it the file records how many were cut (default 8MiB)." };
+        var ringBuffer = new Option<string?>("--ring-buffer") { Description = "Kernel ring-buffer size (default 64MiB); raise it if events are lost." };
+        var allTcp = new Option<bool>("--all-tcp") { Description = "Also record TCP connections that do not look like HTTP/1.x." };
+        var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object." };
+
+        var command = new Command("record", "Record HTTP/1.x traffic of this host's processes with eBPF into a capture file (needs root).")
+        {
+            output, duration, maxSize, pids, comms, ports, maxBytesPerCall, ringBuffer, allTcp, json,
+        };
+        command.SetAction(parsed => VerbRunner.Run(() =>
+        {
+            var options = new RecorderOptions
+            {
+                OutputPath = Path.GetFullPath(parsed.GetValue(output)!),
+                Duration = parsed.GetValue(duration) is { } d ? Duration(d) : null,
+                MaxFileBytes = parsed.GetValue(maxSize) is { } m ? Size(m, "--max-size") : null,
+                Pids = Positive(parsed.GetValue(pids) ?? [], "--pid", int.MaxValue),
+                ProcessNames = parsed.GetValue(comms) ?? [],
+                Ports = Positive(parsed.GetValue(ports) ?? [], "--port", 65535),
+                MaxBytesPerCall = parsed.GetValue(maxBytesPerCall) is { } c ? SizeUInt(c, "--max-bytes-per-call") : RecorderOptions.DefaultMaxBytesPerCall,
+                RingBufferBytes = parsed.GetValue(ringBuffer) is { } r ? SizeUInt(r, "--ring-buffer") : RecorderOptions.DefaultRingBufferBytes,
+                AllTcp = parsed.GetValue(allTcp),
+            };
+            return Run(options, parsed.GetValue(json));
+        }));
+        return command;
+    }
+
+    private static int Run(RecorderOptions options, bool json)
+    {
+        using var stop = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true; // finish the file and detach instead of dying
+            stop.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        var observer = new ConsoleObserver(live: !Console.IsErrorRedirected);
+
+        RecordingSummary summary;
+        try
+        {
+            summary = Recorder.Recorder.Run(options, observer, stop.Token);
+        }
+        catch (RecorderException e)
+        {
+            throw new UserError(e.Message, e.Failure == RecorderFailure.Output ? ExitCodes.Output : ExitCodes.Environment);
+        }
+        finally
+        {
+            observer.EndLine();
+        }
+
+        if (json)
+            Console.Out.WriteLine(JsonSerializer.Serialize(summary, Json));
+        else
+            PrintSummary(summary);
+        return ExitCodes.Ok;
+    }
+
+    private static void PrintSummary(RecordingSummary s)
+    {
+        string why = s.StopReason switch
+        {
+            StopReason.Duration => "duration reached",
+            StopReason.MaxSize => "size limit reached",
+            _ => "stopped",
+        };
+        Console.Out.WriteLine($"Recorded {s.OutputPath} ({why} after {s.Elapsed.TotalSeconds:F1}s, {s.FileBytes:N0} bytes)");
+        Console.Out.WriteLine($"  connections  {s.Connections}");
+        Console.Out.WriteLine($"  requests     {s.Requests}");
+        Console.Out.WriteLine($"  data         {s.DataRecords} records, {s.CapturedBytes:N0} bytes" + (s.CutBytes > 0 ? $", {s.CutBytes:N0} bytes cut" : ""));
+        if (s.SendfileRecovered + s.SendfileUnrecoverable > 0)
+            Console.Out.WriteLine($"  sendfile     {s.SendfileRecovered} recovered from files, {s.SendfileUnrecoverable} unrecoverable");
+        Console.Out.WriteLine($"  lost         {s.LostEvents} events, {s.LostBytes:N0} bytes");
+    }
+
+    private static TimeSpan Duration(string text) =>
+        Units.TryParseDuration(text, out var d) ? d
+            : throw new UserError($"--duration '{text}' is not a duration such as 30s, 5m or 1h.", ExitCodes.Usage);
+
+    private static long Size(string text, string option) =>
+        Units.TryParseSize(text, out long bytes) ? bytes
+            : throw new UserError($"{option} '{text}' is not a size such as 4096, 64KiB or 1GiB.", ExitCodes.Usage);
+
+    private static uint SizeUInt(string text, string option)
+    {
+        long bytes = Size(text, option);
+        return bytes <= uint.MaxValue ? (uint)bytes
+            : throw new UserError($"{option} '{text}' is too large; the most is 4GiB - 1.", ExitCodes.Usage);
+    }
+
+    private static int[] Positive(int[] values, string option, int max)
+    {
+        foreach (int v in values)
+            if (v <= 0 || v > max)
+                throw new UserError($"{option} {v} is out of range (1 to {max}).", ExitCodes.Usage);
+        return values;
+    }
+
+    /// <summary>Says when recording starts; on a terminal, one live status line refreshed every second.</summary>
+    private sealed class ConsoleObserver(bool live) : IRecordingObserver
+    {
+        private bool _lineOpen;
+
+        public void Attached(string outputPath) =>
+            Console.Error.WriteLine($"capture: recording to {outputPath}; press Ctrl-C to stop.");
+
+        public void Progress(RecordingProgress p)
+        {
+            if (!live)
+                return;
+            Console.Error.Write($"\r{p.Elapsed:hh\\:mm\\:ss}  {p.EventsPerSecond,8:F0} events/s  {p.FileBytes / 1e6,8:F1} MB  {p.Connections,6} connections  {p.Requests,7} requests  {p.LostEvents} lost ");
+            _lineOpen = true;
+        }
+
+        public void EndLine()
+        {
+            if (_lineOpen)
+                Console.Error.WriteLine();
+            _lineOpen = false;
+        }
+    }
+}

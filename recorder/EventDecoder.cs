@@ -1,0 +1,141 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Text;
+using Capture.Format.Records;
+using Capture.Recorder.Interop;
+
+namespace Capture.Recorder;
+
+/// <summary>
+/// Turns raw ring-buffer events (bpf/capture_events.h layouts) into capture records.
+/// The payload memory of a DataRecord handed to the sink is reused after the sink returns:
+/// the sink must consume it at once (CaptureWriter serializes it in Write).
+/// </summary>
+internal sealed class EventDecoder
+{
+    private const ushort AfInet = 2;
+    private const ushort AfInet6 = 10;
+
+    private readonly Action<CaptureRecord> _sink;
+    private readonly ProcessCatalog _processes;
+    private readonly SendfileRecovery _sendfile;
+    private readonly Dictionary<ulong, ConnectionRole> _roles = [];
+    private readonly byte[] _payload = new byte[KernelConstants.ChunkMax];
+
+    public RecordingStats Stats { get; }
+
+    public EventDecoder(Action<CaptureRecord> sink, uint maxBytesPerCall, RecordingStats stats,
+        ProcessCatalog? processes = null, SendfileRecovery? sendfile = null)
+    {
+        _sink = sink;
+        Stats = stats;
+        _processes = processes ?? new ProcessCatalog();
+        _sendfile = sendfile ?? new SendfileRecovery(maxBytesPerCall);
+    }
+
+    public void Decode(ReadOnlySpan<byte> raw)
+    {
+        if (raw.Length < Marshal.SizeOf<KernelEventHeader>())
+            return;
+        Stats.KernelEvents++;
+        var type = (KernelEventType)MemoryMarshal.Read<uint>(raw);
+        switch (type)
+        {
+            case KernelEventType.ConnectionOpen when raw.Length >= Marshal.SizeOf<ConnectionOpenEvent>():
+                OnOpen(MemoryMarshal.Read<ConnectionOpenEvent>(raw));
+                break;
+            case KernelEventType.Data when raw.Length >= Marshal.SizeOf<DataEvent>():
+                OnData(MemoryMarshal.Read<DataEvent>(raw), raw[Marshal.SizeOf<DataEvent>()..]);
+                break;
+            case KernelEventType.ConnectionClose when raw.Length >= Marshal.SizeOf<ConnectionCloseEvent>():
+                OnClose(MemoryMarshal.Read<ConnectionCloseEvent>(raw));
+                break;
+            case KernelEventType.Sendfile when raw.Length >= Marshal.SizeOf<SendfileEvent>():
+                OnSendfile(MemoryMarshal.Read<SendfileEvent>(raw));
+                break;
+        }
+    }
+
+    private void OnOpen(in ConnectionOpenEvent e)
+    {
+        ReadOnlySpan<byte> commBytes = e.Comm;
+        int end = commBytes.IndexOf((byte)0);
+        string comm = Encoding.UTF8.GetString(end < 0 ? commBytes : commBytes[..end]);
+        int pid = (int)e.Header.Tgid;
+        ulong ts = e.Header.TimestampNs;
+        if (_processes.FirstSight(pid, ts, comm) is { } process)
+            _sink(process);
+
+        var role = (ConnectionRole)e.Role;
+        _roles[e.Header.ConnectionId] = role;
+        Stats.Connections++;
+        _sink(new ConnectionOpenedRecord(ts, e.Header.ConnectionId, pid, e.Fd, comm, role,
+            (ConnectionSource)e.Source, EndPoint(e.Family, e.LocalAddress, e.LocalPort),
+            EndPoint(e.Family, e.RemoteAddress, e.RemotePort), ConnectionFlags.None));
+    }
+
+    private void OnData(in DataEvent e, ReadOnlySpan<byte> payloadArea)
+    {
+        int length = (int)Math.Min(e.PayloadLength, (uint)Math.Min(payloadArea.Length, _payload.Length));
+        payloadArea[..length].CopyTo(_payload);
+        var direction = (Direction)e.Direction;
+        var flags = (e.Flags & DataEvent.FlagReadFault) != 0 ? DataFlags.Unrecoverable : DataFlags.None;
+        CountRequest(e.Header.ConnectionId, direction, _payload.AsSpan(0, length));
+        Stats.DataRecords++;
+        Stats.CapturedBytes += length;
+        Stats.CutBytes += (long)e.CutBytes;
+        _sink(new DataRecord(e.Header.TimestampNs, e.Header.ConnectionId, direction, e.StreamOffset,
+            new ReadOnlyMemory<byte>(_payload, 0, length), e.CutBytes, flags));
+    }
+
+    private void OnClose(in ConnectionCloseEvent e)
+    {
+        _roles.Remove(e.Header.ConnectionId);
+        Stats.ConnectionsClosed++;
+        _sink(new ConnectionClosedRecord(e.Header.TimestampNs, e.Header.ConnectionId, e.BytesSent, e.BytesReceived));
+    }
+
+    private void OnSendfile(in SendfileEvent e)
+    {
+        DataRecord record = _sendfile.Recover(e);
+        if ((record.Flags & DataFlags.FromFile) != 0)
+            Stats.SendfileRecovered++;
+        else
+            Stats.SendfileUnrecoverable++;
+        Stats.DataRecords++;
+        Stats.CapturedBytes += record.Payload.Length;
+        Stats.CutBytes += (long)record.CutBytes;
+        _sink(record);
+    }
+
+    /// <summary>Counts calls that start with a request line in the connection's request direction.</summary>
+    private void CountRequest(ulong connectionId, Direction direction, ReadOnlySpan<byte> payload)
+    {
+        if (!_roles.TryGetValue(connectionId, out var role))
+            return;
+        bool requestDirection = role switch
+        {
+            ConnectionRole.Client => direction == Direction.Egress,
+            ConnectionRole.Server => direction == Direction.Ingress,
+            _ => false,
+        };
+        if (requestDirection && HttpStart.IsRequestLine(payload))
+            Stats.Requests++;
+    }
+
+    private static IPEndPoint? EndPoint(ushort family, ReadOnlySpan<byte> address, ushort port)
+    {
+        IPAddress ip;
+        if (family == AfInet)
+            ip = new IPAddress(address[..4]);
+        else if (family == AfInet6)
+        {
+            ip = new IPAddress(address);
+            if (ip.IsIPv4MappedToIPv6)
+                ip = ip.MapToIPv4(); // dual-stack sockets talking IPv4: show what the wire carries
+        }
+        else
+            return null;
+        return new IPEndPoint(ip, port);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Runtime.InteropServices;
+
+namespace Capture.Recorder.Interop;
+
+/// <summary>
+/// The libbpf 1.x functions the recorder uses (Debian package libbpf1). Pointer-returning
+/// functions return null and set errno; int-returning ones return a negative errno.
+/// </summary>
+internal static unsafe partial class LibBpf
+{
+    public const string Library = "libbpf.so.1";
+
+    [LibraryImport(Library, EntryPoint = "bpf_object__open_file", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial nint ObjectOpenFile(string path, nint opts);
+
+    [LibraryImport(Library, EntryPoint = "bpf_object__load")]
+    public static partial int ObjectLoad(nint obj);
+
+    [LibraryImport(Library, EntryPoint = "bpf_object__close")]
+    public static partial void ObjectClose(nint obj);
+
+    [LibraryImport(Library, EntryPoint = "bpf_object__find_map_by_name", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint ObjectFindMapByName(nint obj, string name);
+
+    [LibraryImport(Library, EntryPoint = "bpf_object__next_program")]
+    public static partial nint ObjectNextProgram(nint obj, nint previous);
+
+    [LibraryImport(Library, EntryPoint = "bpf_program__name")]
+    public static partial nint ProgramName(nint prog);
+
+    [LibraryImport(Library, EntryPoint = "bpf_program__attach", SetLastError = true)]
+    public static partial nint ProgramAttach(nint prog);
+
+    [LibraryImport(Library, EntryPoint = "bpf_link__destroy")]
+    public static partial int LinkDestroy(nint link);
+
+    [LibraryImport(Library, EntryPoint = "bpf_map__set_max_entries")]
+    public static partial int MapSetMaxEntries(nint map, uint maxEntries);
+
+    [LibraryImport(Library, EntryPoint = "bpf_map__set_initial_value")]
+    public static partial int MapSetInitialValue(nint map, void* data, nuint size);
+
+    [LibraryImport(Library, EntryPoint = "bpf_map__fd")]
+    public static partial int MapFd(nint map);
+
+    [LibraryImport(Library, EntryPoint = "bpf_map__update_elem")]
+    public static partial int MapUpdateElem(nint map, void* key, nuint keySize, void* value, nuint valueSize, ulong flags);
+
+    [LibraryImport(Library, EntryPoint = "bpf_map__lookup_elem")]
+    public static partial int MapLookupElem(nint map, void* key, nuint keySize, void* value, nuint valueSize, ulong flags);
+
+    [LibraryImport(Library, EntryPoint = "ring_buffer__new", SetLastError = true)]
+    public static partial nint RingBufferNew(int mapFd, delegate* unmanaged[Cdecl]<nint, nint, nuint, int> sample, nint ctx, nint opts);
+
+    [LibraryImport(Library, EntryPoint = "ring_buffer__poll")]
+    public static partial int RingBufferPoll(nint ringBuffer, int timeoutMs);
+
+    [LibraryImport(Library, EntryPoint = "ring_buffer__consume")]
+    public static partial int RingBufferConsume(nint ringBuffer);
+
+    [LibraryImport(Library, EntryPoint = "ring_buffer__free")]
+    public static partial void RingBufferFree(nint ringBuffer);
+
+    [LibraryImport(Library, EntryPoint = "libbpf_num_possible_cpus")]
+    public static partial int NumPossibleCpus();
+
+    /// <summary>Replaces libbpf's printer; null silences it.</summary>
+    [LibraryImport(Library, EntryPoint = "libbpf_set_print")]
+    public static partial nint SetPrint(nint printFunction);
+}

@@ -1,0 +1,187 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Capture.Recorder.Interop;
+
+namespace Capture.Recorder;
+
+/// <summary>
+/// The loaded BPF object: opened, configured (read-only config and ring size before load,
+/// filter maps after load), then attached. Disposing detaches every program and frees the object.
+/// </summary>
+internal sealed unsafe class KernelProgram : IDisposable
+{
+    private readonly BpfObjectHandle _object;
+    private readonly List<BpfLinkHandle> _links = [];
+    private readonly nint _countersMap;
+    private readonly int _cpuCount;
+
+    public int EventsMapFd { get; }
+
+    private KernelProgram(BpfObjectHandle obj, int eventsMapFd, nint countersMap)
+    {
+        _object = obj;
+        EventsMapFd = eventsMapFd;
+        _countersMap = countersMap;
+        _cpuCount = Math.Max(1, LibBpf.NumPossibleCpus());
+    }
+
+    public static KernelProgram Load(string objectPath, RecorderOptions options)
+    {
+        if (!File.Exists(objectPath))
+            throw new RecorderException($"The BPF object {objectPath} is missing; rebuild the tool (make -C bpf).", RecorderFailure.Environment);
+        if (Environment.GetEnvironmentVariable("CAPTURE_DEBUG") != "1")
+            LibBpf.SetPrint(0); // libbpf's own log goes to stderr; our errors say it in one sentence
+
+        nint raw = LibBpf.ObjectOpenFile(objectPath, 0);
+        if (raw == 0)
+            throw Refused($"libbpf could not open {objectPath}", Marshal.GetLastPInvokeError());
+        var obj = new BpfObjectHandle(raw);
+        try
+        {
+            Configure(raw, options);
+            int err = LibBpf.ObjectLoad(raw);
+            if (err != 0)
+                throw Refused("The kernel refused to load the BPF program", err);
+            nint events = FindMap(raw, "events");
+            var program = new KernelProgram(obj, LibBpf.MapFd(events), FindMap(raw, "counters"));
+            program.FillFilters(raw, options);
+            return program;
+        }
+        catch
+        {
+            obj.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Attaches every program by its SEC() name (tracepoint/syscalls/...).</summary>
+    public void Attach()
+    {
+        nint obj = _object.DangerousGetHandle();
+        for (nint prog = LibBpf.ObjectNextProgram(obj, 0); prog != 0; prog = LibBpf.ObjectNextProgram(obj, prog))
+        {
+            nint link = LibBpf.ProgramAttach(prog);
+            if (link == 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                string name = Marshal.PtrToStringUTF8(LibBpf.ProgramName(prog)) ?? "?";
+                throw Refused($"Attaching the BPF program {name} failed", errno);
+            }
+            _links.Add(new BpfLinkHandle(link));
+        }
+    }
+
+    /// <summary>Detaches all programs: no new events after this returns.</summary>
+    public void Detach()
+    {
+        foreach (var link in _links)
+            link.Dispose();
+        _links.Clear();
+    }
+
+    /// <summary>The loss counters summed over all CPUs.</summary>
+    public KernelCounters ReadCounters()
+    {
+        int stride = (sizeof(KernelCounters) + 7) & ~7;
+        byte[] buffer = new byte[stride * _cpuCount];
+        uint key = 0;
+        var total = new KernelCounters();
+        fixed (byte* values = buffer)
+        {
+            if (LibBpf.MapLookupElem(_countersMap, &key, sizeof(uint), values, (nuint)buffer.Length, 0) != 0)
+                return total;
+            for (int cpu = 0; cpu < _cpuCount; cpu++)
+            {
+                var c = *(KernelCounters*)(values + cpu * stride);
+                total.RingBufferFullEvents += c.RingBufferFullEvents;
+                total.RingBufferFullBytes += c.RingBufferFullBytes;
+                total.CapEvents += c.CapEvents;
+                total.CapBytes += c.CapBytes;
+                total.ReadFaultEvents += c.ReadFaultEvents;
+                total.ReadFaultBytes += c.ReadFaultBytes;
+            }
+        }
+        return total;
+    }
+
+    public void Dispose()
+    {
+        Detach();
+        _object.Dispose();
+    }
+
+    private static void Configure(nint obj, RecorderOptions options)
+    {
+        var config = new KernelConfig
+        {
+            SelfTgid = (uint)Environment.ProcessId,
+            MaxBytesPerCall = options.MaxBytesPerCall,
+            FilterPids = (byte)(options.Pids.Count > 0 ? 1 : 0),
+            FilterComms = (byte)(options.ProcessNames.Count > 0 ? 1 : 0),
+            FilterPorts = (byte)(options.Ports.Count > 0 ? 1 : 0),
+            AllTcp = (byte)(options.AllTcp ? 1 : 0),
+        };
+        int err = LibBpf.MapSetInitialValue(FindMap(obj, ".rodata.config"), &config, (nuint)sizeof(KernelConfig));
+        if (err != 0)
+            throw Refused("Configuring the BPF program failed", err);
+        err = LibBpf.MapSetMaxEntries(FindMap(obj, "events"), RingBufferSize(options.RingBufferBytes));
+        if (err != 0)
+            throw Refused("Sizing the ring buffer failed", err);
+    }
+
+    /// <summary>A power of two of at least one page, as the kernel requires of a ring buffer.</summary>
+    internal static uint RingBufferSize(uint requested)
+    {
+        uint size = Math.Max(requested, (uint)Environment.SystemPageSize);
+        return System.Numerics.BitOperations.RoundUpToPowerOf2(size);
+    }
+
+    private void FillFilters(nint obj, RecorderOptions options)
+    {
+        byte one = 1;
+        nint pids = FindMap(obj, "filter_pids");
+        foreach (int pid in options.Pids)
+        {
+            uint pidKey = (uint)pid;
+            Update(pids, &pidKey, sizeof(uint), &one);
+        }
+        nint comms = FindMap(obj, "filter_comms");
+        byte* key = stackalloc byte[KernelConstants.CommLength];
+        foreach (string name in options.ProcessNames)
+        {
+            new Span<byte>(key, KernelConstants.CommLength).Clear();
+            // The kernel keeps 15 bytes of a process name plus a NUL.
+            byte[] utf8 = Encoding.UTF8.GetBytes(name);
+            utf8.AsSpan(0, Math.Min(utf8.Length, KernelConstants.CommLength - 1)).CopyTo(new Span<byte>(key, KernelConstants.CommLength));
+            Update(comms, key, KernelConstants.CommLength, &one);
+        }
+        nint ports = FindMap(obj, "filter_ports");
+        foreach (int port in options.Ports)
+        {
+            ushort portKey = (ushort)port;
+            Update(ports, &portKey, sizeof(ushort), &one);
+        }
+    }
+
+    private static void Update(nint map, void* key, int keySize, byte* value)
+    {
+        int err = LibBpf.MapUpdateElem(map, key, (nuint)keySize, value, 1, 0);
+        if (err != 0)
+            throw Refused("Filling the BPF filter maps failed", err);
+    }
+
+    private static nint FindMap(nint obj, string name)
+    {
+        nint map = LibBpf.ObjectFindMapByName(obj, name);
+        if (map == 0)
+            throw new RecorderException($"The BPF object has no map named {name}; it does not belong to this version of the tool.", RecorderFailure.Environment);
+        return map;
+    }
+
+    private static RecorderException Refused(string what, int error)
+    {
+        int errno = Math.Abs(error);
+        string hint = errno is 1 or 13 ? " (is BPF restricted, for example by lockdown or a container?)" : "";
+        return new RecorderException($"{what}: {LibC.ErrorText(errno)}{hint}.", RecorderFailure.Environment);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using Capture.Format;
+
+namespace Capture.Recorder;
+
+/// <summary>Records the host's HTTP/1.x traffic into a capture file: check, create the file, load, attach, consume, finish.</summary>
+public static class Recorder
+{
+    public static string DefaultBpfObjectPath => Path.Combine(AppContext.BaseDirectory, "capture.bpf.o");
+
+    public static RecordingSummary Run(RecorderOptions options, IRecordingObserver? observer, CancellationToken cancellation)
+    {
+        EnvironmentCheck.EnsureReady();
+        var header = new CaptureHeader(Environment.MachineName, KernelRelease(), RecorderVersion(),
+            WallClock.MonotonicToWallOffsetNs(), DescribeOptions(options));
+        CaptureWriter writer = CreateOutput(options.OutputPath, header);
+        bool attached = false;
+        try
+        {
+            using var program = KernelProgram.Load(options.BpfObjectPath ?? DefaultBpfObjectPath, options);
+            using var session = new RecordingSession(program, writer, options, observer);
+            program.Attach();
+            attached = true;
+            return session.Run(cancellation);
+        }
+        finally
+        {
+            writer.Dispose();
+            if (!attached)
+                TryDelete(options.OutputPath); // nothing was recorded: leave no empty capture behind
+        }
+    }
+
+    private static CaptureWriter CreateOutput(string path, CaptureHeader header)
+    {
+        try
+        {
+            return CaptureWriter.Create(path, header);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RecorderException($"Cannot write {path}: {e.Message.TrimEnd('.')}.", RecorderFailure.Output, e);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // best effort
+        }
+    }
+
+    private static string KernelRelease()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+        }
+        catch (IOException)
+        {
+            return Environment.OSVersion.VersionString;
+        }
+    }
+
+    private static string RecorderVersion() =>
+        typeof(Recorder).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    private static Dictionary<string, string> DescribeOptions(RecorderOptions o)
+    {
+        static string Join<T>(IEnumerable<T> items) => string.Join(",", items);
+        var d = new Dictionary<string, string>
+        {
+            ["max-bytes-per-call"] = o.MaxBytesPerCall.ToString(CultureInfo.InvariantCulture),
+            ["all-tcp"] = o.AllTcp ? "true" : "false",
+            ["ring-buffer-bytes"] = o.RingBufferBytes.ToString(CultureInfo.InvariantCulture),
+        };
+        if (o.Pids.Count > 0)
+            d["pid"] = Join(o.Pids);
+        if (o.ProcessNames.Count > 0)
+            d["comm"] = Join(o.ProcessNames);
+        if (o.Ports.Count > 0)
+            d["port"] = Join(o.Ports);
+        if (o.Duration is { } duration)
+            d["duration"] = duration.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s";
+        if (o.MaxFileBytes is { } max)
+            d["max-size"] = max.ToString(CultureInfo.InvariantCulture);
+        return d;
+    }
+}

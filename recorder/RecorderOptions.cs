@@ -1,0 +1,40 @@
+namespace Capture.Recorder;
+
+/// <summary>What to record, where to, and for how long.</summary>
+public sealed record RecorderOptions
+{
+    public const uint DefaultMaxBytesPerCall = 8u << 20;
+    public const uint DefaultRingBufferBytes = 64u << 20;
+
+    public required string OutputPath { get; init; }
+
+    /// <summary>Stop after this long; null records until cancelled.</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>Stop when the file reaches about this many bytes; null for no limit.</summary>
+    public long? MaxFileBytes { get; init; }
+
+    /// <summary>Only these process ids (thread-group ids); empty for all.</summary>
+    public IReadOnlyList<int> Pids { get; init; } = [];
+
+    /// <summary>Only processes with these names (the kernel's 15-character comm); empty for all.</summary>
+    public IReadOnlyList<string> ProcessNames { get; init; } = [];
+
+    /// <summary>Only connections with one of these local or remote ports; empty for all.</summary>
+    public IReadOnlyList<int> Ports { get; init; } = [];
+
+    /// <summary>Bytes captured per syscall; the rest is recorded as a cut of known length.</summary>
+    public uint MaxBytesPerCall { get; init; } = DefaultMaxBytesPerCall;
+
+    /// <summary>Record TCP connections that do not look like HTTP/1.x too.</summary>
+    public bool AllTcp { get; init; }
+
+    /// <summary>Kernel ring-buffer size; rounded up to a power of two.</summary>
+    public uint RingBufferBytes { get; init; } = DefaultRingBufferBytes;
+
+    /// <summary>How often the file is flushed (a kill -9 loses at most about this much).</summary>
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The compiled BPF object; null for capture.bpf.o next to the recorder assembly.</summary>
+    public string? BpfObjectPath { get; init; }
+}

@@ -1,0 +1,43 @@
+namespace Capture.Recorder;
+
+/// <summary>A once-a-second snapshot for a live display.</summary>
+public sealed record RecordingProgress(
+    TimeSpan Elapsed,
+    double EventsPerSecond,
+    long FileBytes,
+    long Connections,
+    long Requests,
+    ulong LostEvents);
+
+/// <summary>Why a recording ended.</summary>
+public enum StopReason
+{
+    Cancelled,
+    Duration,
+    MaxSize,
+}
+
+/// <summary>What a finished recording contains.</summary>
+public sealed record RecordingSummary(
+    string OutputPath,
+    StopReason StopReason,
+    TimeSpan Elapsed,
+    long FileBytes,
+    long Connections,
+    long Requests,
+    long DataRecords,
+    long CapturedBytes,
+    long CutBytes,
+    long SendfileRecovered,
+    long SendfileUnrecoverable,
+    ulong LostEvents,
+    ulong LostBytes);
+
+/// <summary>Hooks for a caller that shows what is happening.</summary>
+public interface IRecordingObserver
+{
+    /// <summary>The programs are attached: traffic from now on is recorded.</summary>
+    void Attached(string outputPath) { }
+
+    void Progress(RecordingProgress progress) { }
+}

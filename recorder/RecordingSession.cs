@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Capture.Format;
+using Capture.Format.Records;
+using Capture.Recorder.Interop;
+
+namespace Capture.Recorder;
+
+/// <summary>
+/// Consumes the ring buffer of an attached program into a capture file until the duration,
+/// the size limit or cancellation; one thread polls, decodes and writes (CaptureWriter is not thread-safe).
+/// </summary>
+internal sealed unsafe class RecordingSession : IDisposable
+{
+    private const int PollTimeoutMs = 100;
+    private const int EINTR = 4;
+
+    private readonly KernelProgram _program;
+    private readonly CaptureWriter _writer;
+    private readonly RecorderOptions _options;
+    private readonly IRecordingObserver? _observer;
+    private readonly EventDecoder _decoder;
+    private readonly LossTracker _losses = new();
+    private readonly RecordingStats _stats = new();
+    private readonly RingBufferHandle _ring;
+    private GCHandle _self;
+    private Exception? _callbackError;
+    private bool _sizeLimitReached;
+    private bool _discarding;
+    private ulong _discardedEvents;
+    private ulong _discardedBytes;
+
+    public RecordingSession(KernelProgram program, CaptureWriter writer, RecorderOptions options, IRecordingObserver? observer)
+    {
+        _program = program;
+        _writer = writer;
+        _options = options;
+        _observer = observer;
+        _decoder = new EventDecoder(WriteRecord, options.MaxBytesPerCall, _stats);
+        _self = GCHandle.Alloc(this);
+        nint ring = LibBpf.RingBufferNew(program.EventsMapFd, &OnSample, GCHandle.ToIntPtr(_self), 0);
+        if (ring == 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            _self.Free();
+            throw new RecorderException($"Opening the kernel ring buffer failed: {LibC.ErrorText(errno)}.", RecorderFailure.Environment);
+        }
+        _ring = new RingBufferHandle(ring);
+    }
+
+    public RecordingSummary Run(CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        _observer?.Attached(_options.OutputPath);
+        TimeSpan nextFlush = _options.FlushInterval;
+        long eventsAtLastProgress = 0;
+        TimeSpan lastProgress = TimeSpan.Zero;
+        StopReason reason;
+        while (true)
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                reason = StopReason.Cancelled;
+                break;
+            }
+            if (_options.Duration is { } duration && clock.Elapsed >= duration)
+            {
+                reason = StopReason.Duration;
+                break;
+            }
+            Poll();
+            if (_sizeLimitReached)
+            {
+                reason = StopReason.MaxSize;
+                break;
+            }
+            if (clock.Elapsed >= nextFlush)
+            {
+                WriteLosses();
+                _writer.Flush();
+                nextFlush = clock.Elapsed + _options.FlushInterval;
+                TimeSpan now = clock.Elapsed;
+                double rate = (_stats.KernelEvents - eventsAtLastProgress) / Math.Max(1e-3, (now - lastProgress).TotalSeconds);
+                eventsAtLastProgress = _stats.KernelEvents;
+                lastProgress = now;
+                _observer?.Progress(new RecordingProgress(now, rate, FileBytes, _stats.Connections, _stats.Requests, _stats.LostEvents));
+            }
+        }
+
+        TimeSpan elapsed = clock.Elapsed;
+        // No new events after detaching; what is already in the ring still belongs to the recording,
+        // unless the size limit ended it: then it is counted as dropped, not written.
+        _program.Detach();
+        _discarding = reason == StopReason.MaxSize;
+        LibBpf.RingBufferConsume(_ring.DangerousGetHandle());
+        ThrowIfCallbackFailed();
+        WriteLosses();
+        if (_discardedEvents > 0)
+            WriteRecord(new LossRecord(WallClock.MonotonicNowNs(), LossReason.UserSpace, _discardedEvents, _discardedBytes));
+        _writer.Complete(WallClock.MonotonicNowNs());
+
+        return new RecordingSummary(_options.OutputPath, reason, elapsed, FileBytes, _stats.Connections,
+            _stats.Requests, _stats.DataRecords, _stats.CapturedBytes, _stats.CutBytes, _stats.SendfileRecovered,
+            _stats.SendfileUnrecoverable, _stats.LostEvents, _stats.LostBytes);
+    }
+
+    public void Dispose()
+    {
+        _ring.Dispose();
+        if (_self.IsAllocated)
+            _self.Free();
+    }
+
+    private long FileBytes => _writer.BytesWritten + _writer.PendingBytes;
+
+    private void Poll()
+    {
+        int result = LibBpf.RingBufferPoll(_ring.DangerousGetHandle(), PollTimeoutMs);
+        ThrowIfCallbackFailed();
+        if (result < 0 && result != -EINTR && !_sizeLimitReached)
+            throw new RecorderException($"Reading the kernel ring buffer failed: {LibC.ErrorText(result)}.", RecorderFailure.Environment);
+    }
+
+    private void ThrowIfCallbackFailed()
+    {
+        if (_callbackError is { } error)
+        {
+            _callbackError = null;
+            if (error is IOException io)
+                throw new RecorderException($"Writing {_options.OutputPath} failed: {io.Message.TrimEnd('.')}.", RecorderFailure.Output, io);
+            ExceptionDispatchInfoThrow(error);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ExceptionDispatchInfoThrow(Exception error) =>
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+
+    private void WriteLosses()
+    {
+        KernelCounters counters = _program.ReadCounters();
+        foreach (LossRecord loss in _losses.NewLosses(counters, WallClock.MonotonicNowNs()))
+            WriteRecord(loss);
+    }
+
+    private void WriteRecord(CaptureRecord record)
+    {
+        if (record is LossRecord loss && loss.Reason != LossReason.PayloadCap)
+        {
+            // Cut bytes are already visible in the data records; these are events that never arrived.
+            _stats.LostEvents += loss.LostEvents;
+            _stats.LostBytes += loss.LostBytes;
+        }
+        _writer.Write(record);
+        if (_options.MaxFileBytes is { } max && FileBytes >= max)
+            _sizeLimitReached = true;
+    }
+
+    private int OnEvent(ReadOnlySpan<byte> raw)
+    {
+        if (_discarding || _sizeLimitReached)
+        {
+            _discarding = true;
+            _discardedEvents++;
+            _discardedBytes += (ulong)raw.Length;
+            return 0;
+        }
+        _decoder.Decode(raw);
+        return _sizeLimitReached ? -1 : 0; // a negative value stops this poll
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static int OnSample(nint context, nint data, nuint size)
+    {
+        var session = (RecordingSession)GCHandle.FromIntPtr(context).Target!;
+        try
+        {
+            return session.OnEvent(new ReadOnlySpan<byte>((void*)data, (int)size));
+        }
+        catch (Exception e)
+        {
+            // Exceptions must not cross into libbpf: keep it and stop this poll.
+            session._callbackError = e;
+            return -1;
+        }
+    }
+}
