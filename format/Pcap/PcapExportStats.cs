@@ -12,6 +12,6 @@ public sealed class PcapExportStats
     /// <summary>Holes in a stream (cut, unrecoverable or missing bytes), each a sequence jump.</summary>
     public long Gaps { get; internal set; }
     public long GapBytes { get; internal set; }
-    /// <summary>Server ports of connections whose payload is TLS plaintext: Wireshark dissects them as TLS unless told otherwise.</summary>
-    public SortedSet<int> TlsPlaintextServerPorts { get; } = [];
+    /// <summary>Connections whose payload is TLS plaintext, written as cleartext TCP on their real port.</summary>
+    public long TlsPlaintextConnections { get; internal set; }
 }

@@ -97,10 +97,11 @@ public sealed class PcapExporter : IDisposable
         var connection = new SyntheticConnection(open.ConnectionId, open);
         _connections.Add(open.ConnectionId, connection);
         Stats.Connections++;
+        if ((open.Flags & ConnectionFlags.Tls) != 0)
+            Stats.TlsPlaintextConnections++;
         if (open.Source is ConnectionSource.Accept or ConnectionSource.Connect)
         {
             connection.CreateFlows(ConnectionEndpoints.Resolve(open.ConnectionId, open, firstData: null), synObserved: true);
-            NoteTls(connection);
             WriteHandshake(connection, open.TimestampNs);
         }
     }
@@ -114,7 +115,6 @@ public sealed class PcapExporter : IDisposable
         {
             // Open before recording, or open not recorded: no handshake, start mid-stream.
             connection.CreateFlows(ConnectionEndpoints.Resolve(connection.Id, connection.Open, data), synObserved: false);
-            NoteTls(connection);
         }
 
         TcpFlow from = connection.From(data.Direction);
@@ -251,15 +251,6 @@ public sealed class PcapExporter : IDisposable
 
     private int MaxSegmentSize(TcpFlow flow) =>
         _options.Mtu - (flow.IsIPv6 ? TcpPacketHeaders.IPv6Length : TcpPacketHeaders.IPv4Length) - TcpPacketHeaders.TcpLength;
-
-    private void NoteTls(SyntheticConnection connection)
-    {
-        if (connection.Open is { } open && (open.Flags & ConnectionFlags.Tls) != 0)
-        {
-            var endpoints = connection.Endpoints!;
-            Stats.TlsPlaintextServerPorts.Add(endpoints.TracedIsClient ? endpoints.Peer.Port : endpoints.Traced.Port);
-        }
-    }
 
     private ulong WallClockNs(ulong monotonicNs)
     {
