@@ -1,0 +1,31 @@
+using System.Net;
+using Capture.Format.Records;
+
+namespace Capture.Format.Reassembly;
+
+/// <summary>What the capture says about the connection an exchange travelled on.</summary>
+public sealed record ConnectionInfo(
+    ulong ConnectionId,
+    int Pid,
+    string ProcessName,
+    ConnectionRole Role,
+    ConnectionSource Source,
+    IPEndPoint? Local,
+    IPEndPoint? Remote,
+    bool IsTls)
+{
+    /// <summary>The server's end: our local address when we are the server, else the remote one. IPv4-mapped addresses are shown as IPv4.</summary>
+    public IPEndPoint? ServerEndPoint => Normalize(Role == ConnectionRole.Server ? Local : Remote);
+
+    public IPEndPoint? ClientEndPoint => Normalize(Role == ConnectionRole.Server ? Remote : Local);
+
+    internal static ConnectionInfo From(ConnectionOpenedRecord r) =>
+        new(r.ConnectionId, r.Pid, r.ProcessName, r.Role, r.Source, r.Local, r.Remote, (r.Flags & ConnectionFlags.Tls) != 0);
+
+    /// <summary>A connection whose opening record was lost (for example in a corrupt block).</summary>
+    internal static ConnectionInfo Unknown(ulong id) =>
+        new(id, 0, "", ConnectionRole.Unknown, ConnectionSource.Unknown, null, null, false);
+
+    internal static IPEndPoint? Normalize(IPEndPoint? endPoint) =>
+        endPoint is { Address.IsIPv4MappedToIPv6: true } ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
+}

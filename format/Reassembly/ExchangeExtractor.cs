@@ -1,0 +1,199 @@
+using System.Net;
+using Capture.Format.Records;
+
+namespace Capture.Format.Reassembly;
+
+/// <summary>
+/// Streams the HTTP exchanges of a capture. Keeps state only for open connections and their
+/// in-flight messages: a connection's state is dropped when it closes, and an exchange leaves as
+/// soon as its response is complete. Enumerate once.
+/// </summary>
+public sealed class ExchangeExtractor
+{
+    // How often (in records) the start-order watermark is recomputed; it walks every open connection.
+    private const int WatermarkEveryRecords = 512;
+
+    private readonly IEnumerable<CaptureRecord> _records;
+    private readonly ExtractorOptions _options;
+    private readonly Dictionary<ulong, ConnectionAssembler> _open = [];
+    private readonly HashSet<ulong> _closedIds = [];
+    private readonly Dictionary<(IPEndPoint Local, IPEndPoint Remote), ConnectionAssembler> _byEndPoints = [];
+    private readonly Dictionary<ConnectionAssembler, TwinConnections> _twins = [];
+    private readonly List<HttpExchange> _ready = [];
+    private ulong _newestNs;
+
+    public ExchangeExtractor(CaptureReader reader, ExtractorOptions? options = null)
+        : this(reader.Header, reader.ReadRecords(), options)
+    {
+    }
+
+    public ExchangeExtractor(CaptureHeader header, IEnumerable<CaptureRecord> records, ExtractorOptions? options = null)
+    {
+        Header = header;
+        _records = records;
+        _options = options ?? ExtractorOptions.Default;
+    }
+
+    public CaptureHeader Header { get; }
+    public ExtractionStats Stats { get; } = new();
+
+    /// <summary>Exchanges in the order they finish (response complete, connection closed, or end of capture).</summary>
+    public IEnumerable<HttpExchange> Exchanges()
+    {
+        foreach (var record in _records)
+        {
+            Process(record);
+            foreach (var exchange in TakeReady())
+                yield return exchange;
+        }
+        CloseAll();
+        foreach (var exchange in TakeReady())
+            yield return exchange;
+    }
+
+    /// <summary>
+    /// Exchanges sorted by request start (what HAR wants). Exchanges finish roughly in start order,
+    /// so a bounded window re-sorts them: see <see cref="StartOrderWindow"/>.
+    /// </summary>
+    public IEnumerable<HttpExchange> ExchangesInStartOrder()
+    {
+        var window = new StartOrderWindow(_options.MaxReorderExchanges);
+        int sinceWatermark = 0;
+        foreach (var record in _records)
+        {
+            Process(record);
+            foreach (var exchange in TakeReady())
+                window.Add(exchange);
+            if (++sinceWatermark >= WatermarkEveryRecords || window.Count > _options.MaxReorderExchanges)
+            {
+                sinceWatermark = 0;
+                foreach (var exchange in window.Release(Watermark()))
+                    yield return exchange;
+            }
+        }
+        CloseAll();
+        foreach (var exchange in TakeReady())
+            window.Add(exchange);
+        foreach (var exchange in window.ReleaseAll())
+            yield return exchange;
+        Stats.OutOfOrder = window.OutOfOrder;
+    }
+
+    private void Process(CaptureRecord record)
+    {
+        if (record.TimestampNs > _newestNs)
+            _newestNs = record.TimestampNs;
+        switch (record)
+        {
+            case ConnectionOpenedRecord opened:
+                Open(opened);
+                break;
+            case DataRecord data:
+                Stats.DataRecords++;
+                Stats.PayloadBytes += data.Payload.Length;
+                if (_open.TryGetValue(data.ConnectionId, out var assembler))
+                    assembler.Offer(data);
+                else if (!_closedIds.Contains(data.ConnectionId))
+                    Add(ConnectionInfo.Unknown(data.ConnectionId)).Offer(data);
+                break;
+            case ConnectionClosedRecord closed:
+                if (_open.TryGetValue(closed.ConnectionId, out var closing))
+                    Close(closing, closed.TimestampNs, closed.BytesSent, closed.BytesReceived);
+                break;
+            case LossRecord loss:
+                Stats.LostEvents += (long)loss.LostEvents;
+                Stats.LostBytes += (long)loss.LostBytes;
+                break;
+        }
+    }
+
+    private void Open(ConnectionOpenedRecord opened)
+    {
+        if (_open.ContainsKey(opened.ConnectionId) || _closedIds.Contains(opened.ConnectionId))
+            return;
+        var assembler = Add(ConnectionInfo.From(opened));
+        var local = ConnectionInfo.Normalize(opened.Local);
+        var remote = ConnectionInfo.Normalize(opened.Remote);
+        if (local is null || remote is null)
+            return;
+        if (_options.MergeTwinConnections && _byEndPoints.TryGetValue((remote, local), out var mirror) && !mirror.Closed && !_twins.ContainsKey(mirror))
+        {
+            bool mirrorIsClient = mirror.Info.Role == ConnectionRole.Client || assembler.Info.Role == ConnectionRole.Server;
+            var twins = mirrorIsClient ? new TwinConnections(mirror, assembler) : new TwinConnections(assembler, mirror);
+            _twins[mirror] = twins;
+            _twins[assembler] = twins;
+            Stats.TwinConnections++;
+        }
+        _byEndPoints[(local, remote)] = assembler;
+    }
+
+    private ConnectionAssembler Add(ConnectionInfo info)
+    {
+        ConnectionAssembler? assembler = null;
+        assembler = new ConnectionAssembler(info, _options.Parser, exchange => OnExchange(assembler!, exchange));
+        _open[info.ConnectionId] = assembler;
+        Stats.Connections++;
+        return assembler;
+    }
+
+    private void OnExchange(ConnectionAssembler from, HttpExchange exchange)
+    {
+        if (_twins.TryGetValue(from, out var twins))
+            twins.Offer(exchange, from == twins.Client, _ready.Add);
+        else
+            _ready.Add(exchange);
+    }
+
+    private void Close(ConnectionAssembler assembler, ulong timestampNs, ulong? bytesSent, ulong? bytesReceived)
+    {
+        assembler.Close(timestampNs, bytesSent, bytesReceived);
+        Stats.GapBytes += assembler.GapBytes;
+        Stats.SkippedBytes += assembler.SkippedBytes;
+        Stats.TunnelBytes += assembler.TunnelBytes;
+        assembler.Dispose();
+        _open.Remove(assembler.Info.ConnectionId);
+        _closedIds.Add(assembler.Info.ConnectionId);
+        var local = ConnectionInfo.Normalize(assembler.Info.Local);
+        var remote = ConnectionInfo.Normalize(assembler.Info.Remote);
+        if (local is not null && remote is not null && _byEndPoints.TryGetValue((local, remote), out var mapped) && mapped == assembler)
+            _byEndPoints.Remove((local, remote));
+        if (_twins.TryGetValue(assembler, out var twins) && twins.BothClosed)
+        {
+            twins.Flush(_ready.Add);
+            Stats.DuplicateExchangesDropped += twins.DuplicatesDropped;
+            _twins.Remove(twins.Client);
+            _twins.Remove(twins.Server);
+        }
+    }
+
+    /// <summary>The end of the capture closes every connection still open.</summary>
+    private void CloseAll()
+    {
+        foreach (var assembler in _open.Values.ToList())
+            Close(assembler, _newestNs, null, null);
+    }
+
+    private List<HttpExchange> TakeReady()
+    {
+        if (_ready.Count == 0)
+            return [];
+        var ready = _ready.ToList();
+        _ready.Clear();
+        Stats.Exchanges += ready.Count;
+        return ready;
+    }
+
+    /// <summary>No exchange still to come can start before this time.</summary>
+    private ulong Watermark()
+    {
+        ulong skew = (ulong)_options.ClockSkew.Ticks * 100;
+        ulong watermark = _newestNs > skew ? _newestNs - skew : 0;
+        foreach (var assembler in _open.Values)
+            if (assembler.OldestPendingStartNs is { } start && start < watermark)
+                watermark = start;
+        foreach (var twins in _twins.Values)
+            if (twins.OldestHeldStartNs is { } held && held < watermark)
+                watermark = held;
+        return watermark;
+    }
+}
