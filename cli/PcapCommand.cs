@@ -1,0 +1,177 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Capture.Format;
+using Capture.Format.Pcap;
+using Capture.Format.Records;
+
+namespace Capture.Cli;
+
+/// <summary>`capture pcap FILE [-o OUT.pcapng]`: a pcapng file of synthesized TCP/IP that Wireshark and tshark dissect as HTTP.</summary>
+public static class PcapCommand
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
+
+    public static Command Create()
+    {
+        var file = new Argument<string>("file") { Description = "The capture file (.tcap) to convert." };
+        var output = new Option<string?>("--output", "-o") { Description = "The pcapng file to write, or - for stdout (default: FILE with extension .pcapng)." };
+        var pids = new Option<int[]>("--pid") { Description = "Only connections of this process id (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var ports = new Option<int[]>("--port") { Description = "Only connections with this local or remote port (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var connections = new Option<ulong[]>("--connection") { Description = "Only this connection id, as shown in packet comments (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var mtu = new Option<int>("--mtu") { Description = "Link MTU the data is cut into segments for (default 1500: MSS 1460 on IPv4, 1440 on IPv6).", DefaultValueFactory = _ => 1500 };
+        var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on stdout." };
+
+        var command = new Command("pcap", "Convert a capture file to pcapng with synthesized TCP/IP packets, for Wireshark and tshark.")
+        {
+            file, output, pids, ports, connections, mtu, json,
+        };
+        command.SetAction(parsed => VerbRunner.Run(() =>
+        {
+            string input = parsed.GetValue(file)!;
+            string target = parsed.GetValue(output) ?? Path.ChangeExtension(input, ".pcapng");
+            bool toStdout = target == "-";
+            if (toStdout && parsed.GetValue(json))
+                throw new UserError("--json prints on stdout, so it cannot be used with -o - (pcapng on stdout).", ExitCodes.Usage);
+            if (!toStdout && Path.GetFullPath(target) == Path.GetFullPath(input))
+                throw new UserError($"The output {target} is the input capture file; choose another name with -o.", ExitCodes.Usage);
+
+            var options = new PcapExportOptions
+            {
+                Mtu = InRange(parsed.GetValue(mtu), "--mtu", PcapExportOptions.MinimumMtu, PcapExportOptions.MaximumMtu),
+                Selector = new ConnectionSelector
+                {
+                    Pids = (parsed.GetValue(pids) ?? []).Select(p => InRange(p, "--pid", 1, int.MaxValue)).ToHashSet(),
+                    Ports = (parsed.GetValue(ports) ?? []).Select(p => InRange(p, "--port", 1, 65535)).ToHashSet(),
+                    ConnectionIds = (parsed.GetValue(connections) ?? []).ToHashSet(),
+                },
+            };
+            return Convert(input, target, toStdout, options, parsed.GetValue(json));
+        }));
+        return command;
+    }
+
+    private static int Convert(string input, string target, bool toStdout, PcapExportOptions options, bool json)
+    {
+        if (Directory.Exists(input))
+            throw new UserError($"{input} is a directory, not a capture file.", ExitCodes.BadInput);
+        using var inputStream = new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+        using var reader = new CaptureReader(inputStream, input);
+
+        using var interrupted = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true; // stop converting and remove the partial file instead of dying
+            interrupted.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+
+        // A file is written under a temporary name and renamed when whole, so OUT is never half a file.
+        string? temporary = toStdout ? null : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.{Environment.ProcessId}.partial");
+        PcapExportStats stats;
+        try
+        {
+            using (Stream outputStream = OpenOutput(temporary))
+            {
+                var progress = new Progress(inputStream, enabled: !toStdout && !Console.IsErrorRedirected);
+                stats = PcapExporter.Export(Watch(reader.ReadRecords(), progress, interrupted.Token), reader.Header, outputStream, options);
+                progress.Done();
+            }
+            if (temporary is not null)
+                File.Move(temporary, target, overwrite: true);
+        }
+        catch (IOException e) when (e is not FileNotFoundException)
+        {
+            throw new UserError($"Cannot write {(toStdout ? "stdout" : target)}: {e.Message.TrimEnd('.')}.", ExitCodes.Output);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new UserError($"Permission denied writing {target}.", ExitCodes.Output);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            if (temporary is not null && File.Exists(temporary))
+                File.Delete(temporary);
+        }
+
+        Report(input, toStdout ? "stdout" : target, stats, reader.Stats, json);
+        return ExitCodes.Ok;
+    }
+
+    private static Stream OpenOutput(string? temporary)
+    {
+        if (temporary is null)
+            return new BufferedStream(Console.OpenStandardOutput(), 1 << 20);
+        if (!Directory.Exists(Path.GetDirectoryName(temporary)))
+            throw new UserError($"The output directory {Path.GetDirectoryName(temporary)} does not exist.", ExitCodes.Output);
+        return new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+    }
+
+    private static IEnumerable<CaptureRecord> Watch(IEnumerable<CaptureRecord> records, Progress progress, CancellationToken interrupted)
+    {
+        foreach (CaptureRecord record in records)
+        {
+            interrupted.ThrowIfCancellationRequested();
+            progress.Tick();
+            yield return record;
+        }
+    }
+
+    private static void Report(string input, string target, PcapExportStats stats, CaptureReadStats read, bool json)
+    {
+        if (json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(new
+            {
+                output = target,
+                stats.Connections,
+                stats.ConnectionsWithoutOpen,
+                stats.ConnectionsSkipped,
+                stats.TlsPlaintextConnections,
+                stats.Packets,
+                stats.PayloadBytes,
+                stats.Gaps,
+                stats.GapBytes,
+                read.CorruptBlocks,
+                read.CleanClose,
+            }, Json));
+        }
+        else
+        {
+            string gaps = stats.Gaps > 0 ? $", {stats.Gaps} gap(s) of {stats.GapBytes:N0} bytes shown as lost segments" : "";
+            Console.Error.WriteLine($"Wrote {stats.Packets:N0} packets of {stats.Connections:N0} connection(s), {stats.PayloadBytes:N0} payload bytes{gaps}, to {target}.");
+        }
+        if (read.CorruptBlocks > 0)
+            Console.Error.WriteLine($"capture: {input} has {read.CorruptBlocks} corrupt block(s); every intact block was converted.");
+        if (!read.CleanClose && read.IncompleteTailBytes > 0)
+            Console.Error.WriteLine($"capture: {input} ends in an incomplete block ({read.IncompleteTailBytes} bytes; recording killed or still running); everything before it was converted.");
+    }
+
+    private static int InRange(int value, string option, int min, int max) =>
+        value >= min && value <= max ? value : throw new UserError($"{option} must be between {min} and {max}, not {value}.", ExitCodes.Usage);
+
+    /// <summary>A one-line percentage on a terminal's stderr, refreshed at most twice a second; silent when piped.</summary>
+    private sealed class Progress(Stream input, bool enabled)
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private long _lastDrawMs;
+        private bool _drawn;
+
+        public void Tick()
+        {
+            if (!enabled || _clock.ElapsedMilliseconds - _lastDrawMs < 500)
+                return;
+            _lastDrawMs = _clock.ElapsedMilliseconds;
+            long length = Math.Max(1, input.Length);
+            Console.Error.Write($"\rconverting: {100 * input.Position / length,3}% of {length / (1 << 20):N0} MiB");
+            _drawn = true;
+        }
+
+        public void Done()
+        {
+            if (_drawn)
+                Console.Error.Write("\r\u001b[K");
+        }
+    }
+}
