@@ -115,6 +115,13 @@ public static class ReplayRunner
             throw new ArgumentException("The concurrency must be at least 1.");
         if (options.Loop < 1)
             throw new ArgumentException("The loop count must be at least 1.");
+        // Polly's own limits for timeouts, checked here so a bad option is a sentence, not a crash.
+        var r = options.Resilience;
+        if (r.AttemptTimeout < TimeSpan.FromMilliseconds(10) || r.TotalTimeout < TimeSpan.FromMilliseconds(10) ||
+            r.AttemptTimeout > TimeSpan.FromDays(1) || r.TotalTimeout > TimeSpan.FromDays(1))
+            throw new ArgumentException("Timeouts must be between 10 ms and 1 day.");
+        if (r.BreakDuration < TimeSpan.FromMilliseconds(500))
+            throw new ArgumentException("The circuit break duration must be at least 500 ms.");
         if (options.Duration is { } d && d <= TimeSpan.Zero)
             throw new ArgumentException("The duration must be positive.");
     }

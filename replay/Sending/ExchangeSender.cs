@@ -23,7 +23,10 @@ public sealed class ExchangeSender(HttpClient client, RequestFactory factory, Re
         {
             if (gate.GaveUp)
                 return new SendOutcome(url, null, ErrorKinds.CircuitOpen,
-                    "not sent: the target kept failing and the circuit breaker stopped sending", latency, attempts);
+                    attempts == 0
+                        ? "not sent: the target kept failing and the circuit breaker stopped sending"
+                        : $"given up after {attempts} attempt(s): the target kept failing and the circuit breaker stopped sending",
+                    latency, attempts);
             await gate.WaitWhileOpenAsync(ct).ConfigureAwait(false);
 
             var context = ResilienceContextPool.Shared.Get(ct);
