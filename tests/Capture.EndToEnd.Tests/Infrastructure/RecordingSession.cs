@@ -1,0 +1,80 @@
+using System.Text.Json;
+
+namespace Capture.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// A real `capture record` run in its own process (so that traffic of the test process itself is
+/// traced: the recorder never traces its own process). Start it, drive traffic, stop it with SIGINT
+/// (as Ctrl-C would), then read <see cref="CapturePath"/>. Dispose kills a recorder still running
+/// and deletes the capture (set CAPTURE_KEEP_TEST_FILES=1 to keep it).
+/// </summary>
+public sealed class RecordingSession : IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly ChildProcess _recorder;
+
+    public string CapturePath { get; }
+
+    private RecordingSession(ChildProcess recorder, string capturePath)
+    {
+        _recorder = recorder;
+        CapturePath = capturePath;
+    }
+
+    /// <summary>
+    /// Starts recording into a new temporary file with the given extra options (e.g. "--port", "8080")
+    /// and returns once the BPF programs are attached. A 5-minute --duration is a safety net against leaks.
+    /// </summary>
+    public static async Task<RecordingSession> StartAsync(params string[] options)
+    {
+        BpfRequirement.Ensure();
+        string path = Path.Combine(Path.GetTempPath(), $"capture-test-{Guid.NewGuid():N}.tcap");
+        var args = new List<string> { Path.Combine(AppContext.BaseDirectory, "capture.dll"), "record", "-o", path, "--json", "--duration", "300s" };
+        args.AddRange(options);
+        var recorder = ChildProcess.Start("dotnet", args);
+        var session = new RecordingSession(recorder, path);
+        try
+        {
+            await recorder.WaitForLineAsync("recording to", StartTimeout);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+        return session;
+    }
+
+    /// <summary>Stops the recording like Ctrl-C and returns the recorder's JSON summary.</summary>
+    public async Task<RecordingResult> StopAsync()
+    {
+        _recorder.Signal(Posix.SigInt);
+        int exit = await _recorder.WaitForExitAsync(StopTimeout);
+        if (exit != 0)
+            throw new InvalidOperationException($"capture record exited with {exit}: {_recorder.Stderr}");
+        using var json = JsonDocument.Parse(_recorder.Stdout);
+        return new RecordingResult(CapturePath, json.RootElement.Clone(), _recorder.Stderr);
+    }
+
+    /// <summary>Simulates a crash: SIGKILL, no trailer, no final flush.</summary>
+    public async Task KillAsync()
+    {
+        _recorder.Signal(Posix.SigKill);
+        await _recorder.WaitForExitAsync(StopTimeout);
+    }
+
+    public void Dispose()
+    {
+        _recorder.Dispose();
+        if (Environment.GetEnvironmentVariable("CAPTURE_KEEP_TEST_FILES") != "1")
+            File.Delete(CapturePath);
+    }
+}
+
+/// <summary>What a stopped recording produced: the file and the summary `capture record --json` printed.</summary>
+public sealed record RecordingResult(string CapturePath, JsonElement Summary, string Stderr)
+{
+    public RecordedCapture Read() => RecordedCapture.Read(CapturePath);
+}
