@@ -1,0 +1,62 @@
+using System.Text;
+using Capture.EndToEnd.Tests.Infrastructure;
+using Capture.Format.Records;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Capture.EndToEnd.Tests;
+
+/// <summary>Kestrel (server) and HttpClient (client), both in the test process, recorded by a separate `capture record`.</summary>
+public class RecordKestrelTests
+{
+    [Fact]
+    public async Task Kestrel_and_HttpClient_exchanges_are_recorded_on_both_ends_of_one_keep_alive_connection()
+    {
+        BpfRequirement.Ensure();
+        await using var server = await KestrelServer.StartAsync(app =>
+        {
+            app.MapGet("/hello", () => Results.Text("hello from kestrel"));
+            app.MapPost("/echo", async (HttpRequest request) =>
+            {
+                using var body = new MemoryStream();
+                await request.Body.CopyToAsync(body);
+                return Results.Bytes(body.ToArray(), "application/octet-stream");
+            });
+        });
+        using var recording = await RecordingSession.StartAsync("--port", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = server.BaseAddress };
+        var ct = TestContext.Current.CancellationToken;
+        string hello = await client.GetStringAsync("hello", ct);
+        byte[] sent = PythonHttpServer.Pattern(70_000);
+        using var post = await client.PostAsync("echo", new ByteArrayContent(sent), ct);
+        byte[] echoed = await post.Content.ReadAsByteArrayAsync(ct);
+        var result = await recording.StopAsync();
+        var capture = result.Read();
+
+        Assert.Equal("hello from kestrel", hello);
+        Assert.Equal(sent, echoed);
+        int pid = Environment.ProcessId;
+        var clientEnd = Assert.Single(capture.ClientsOf(server.Port));
+        var serverEnd = Assert.Single(capture.ServersOn(server.Port));
+        Assert.Equal(pid, clientEnd.Opened.Pid);
+        Assert.Equal(pid, serverEnd.Opened.Pid);
+        Assert.Equal(ConnectionRole.Client, clientEnd.Opened.Role);
+        Assert.Equal(ConnectionRole.Server, serverEnd.Opened.Role);
+        Assert.Equal(ConnectionSource.Accept, serverEnd.Opened.Source);
+
+        // Independently recorded syscalls of the two ends agree byte for byte.
+        Assert.Equal(clientEnd.Egress, serverEnd.Ingress);
+        Assert.Equal(clientEnd.Ingress, serverEnd.Egress);
+
+        string requests = clientEnd.EgressText;
+        Assert.StartsWith($"GET /hello HTTP/1.1\r\nHost: {server.BaseAddress.Authority}\r\n", requests);
+        int postAt = requests.IndexOf("POST /echo HTTP/1.1\r\n", StringComparison.Ordinal);
+        Assert.True(postAt > 0, requests);
+        Assert.EndsWith(Encoding.Latin1.GetString(sent), requests);
+        string responses = clientEnd.IngressText;
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", responses);
+        Assert.Contains("hello from kestrel", responses);
+        Assert.EndsWith(Encoding.Latin1.GetString(sent), responses);
+        Assert.Empty(capture.Losses);
+    }
+}
