@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Capture.Format;
 using Capture.Format.Pcap;
+using Capture.Format.Reassembly;
 using Capture.Format.Records;
 
 namespace Capture.Cli;
@@ -19,12 +20,16 @@ public static class PcapCommand
         var pids = new Option<int[]>("--pid") { Description = "Only connections of this process id (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var ports = new Option<int[]>("--port") { Description = "Only connections with this local or remote port (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var connections = new Option<ulong[]>("--connection") { Description = "Only this connection id, as shown in packet comments (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var host = new Option<string?>("--host") { Description = "Only connections with an exchange for this host (Host header or server address)." };
+        var method = new Option<string?>("--method") { Description = "Only connections with an exchange of this request method." };
+        var pathPrefix = new Option<string?>("--path-prefix") { Description = "Only connections with an exchange whose path starts with this, e.g. /api/." };
+        var status = new Option<string?>("--status") { Description = "Only connections with an exchange of this status: 404, 5xx, or a list like 2xx,404." };
         var mtu = new Option<int>("--mtu") { Description = "Link MTU the data is cut into segments for (default 1500: MSS 1460 on IPv4, 1440 on IPv6).", DefaultValueFactory = _ => 1500 };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on stdout." };
 
         var command = new Command("pcap", "Convert a capture file to pcapng with synthesized TCP/IP packets, for Wireshark and tshark.")
         {
-            file, output, pids, ports, connections, mtu, json,
+            file, output, pids, ports, connections, host, method, pathPrefix, status, mtu, json,
         };
         command.SetAction(parsed => VerbRunner.Run(() =>
         {
@@ -36,6 +41,13 @@ public static class PcapCommand
             if (!toStdout && Path.GetFullPath(target) == Path.GetFullPath(input))
                 throw new UserError($"The output {target} is the input capture file; choose another name with -o.", ExitCodes.Usage);
 
+            var exchangeFilter = new ExchangeFilter
+            {
+                Host = parsed.GetValue(host),
+                Method = parsed.GetValue(method),
+                PathPrefix = parsed.GetValue(pathPrefix),
+                Status = parsed.GetValue(status) is { } s ? ParseStatus(s) : null,
+            };
             var options = new PcapExportOptions
             {
                 Mtu = InRange(parsed.GetValue(mtu), "--mtu", PcapExportOptions.MinimumMtu, PcapExportOptions.MaximumMtu),
@@ -44,6 +56,7 @@ public static class PcapCommand
                     Pids = (parsed.GetValue(pids) ?? []).Select(p => InRange(p, "--pid", 1, int.MaxValue)).ToHashSet(),
                     Ports = (parsed.GetValue(ports) ?? []).Select(p => InRange(p, "--port", 1, 65535)).ToHashSet(),
                     ConnectionIds = (parsed.GetValue(connections) ?? []).ToHashSet(),
+                    Predicate = exchangeFilter.IsEmpty ? null : ConnectionsWithMatchingExchange(input, exchangeFilter).Contains,
                 },
             };
             return Convert(input, target, toStdout, options, parsed.GetValue(json));
@@ -55,6 +68,8 @@ public static class PcapCommand
     {
         if (Directory.Exists(input))
             throw new UserError($"{input} is a directory, not a capture file.", ExitCodes.BadInput);
+        if (!File.Exists(input))
+            throw new UserError($"File not found: {input}.", ExitCodes.BadInput);
         using var inputStream = new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
         using var reader = new CaptureReader(inputStream, input);
 
@@ -128,6 +143,7 @@ public static class PcapCommand
                 stats.Connections,
                 stats.ConnectionsWithoutOpen,
                 stats.ConnectionsSkipped,
+                stats.TwinConnectionsSkipped,
                 stats.TlsPlaintextConnections,
                 stats.Packets,
                 stats.PayloadBytes,
@@ -146,6 +162,30 @@ public static class PcapCommand
             Console.Error.WriteLine($"capture: {input} has {read.CorruptBlocks} corrupt block(s); every intact block was converted.");
         if (!read.CleanClose && read.IncompleteTailBytes > 0)
             Console.Error.WriteLine($"capture: {input} ends in an incomplete block ({read.IncompleteTailBytes} bytes; recording killed or still running); everything before it was converted.");
+    }
+
+    /// <summary>
+    /// HTTP-level filters need the exchanges, so they take a first pass over the file: a connection is
+    /// written whole if any of its exchanges matches. Twins are not merged here, so both ends of a
+    /// connection answer for themselves.
+    /// </summary>
+    private static HashSet<ulong> ConnectionsWithMatchingExchange(string input, ExchangeFilter filter)
+    {
+        using var reader = CaptureReader.Open(input);
+        var extractor = new ExchangeExtractor(reader, new ExtractorOptions { MergeTwinConnections = false });
+        return extractor.Exchanges().Where(filter.Matches).Select(e => e.Connection.ConnectionId).ToHashSet();
+    }
+
+    private static StatusSet ParseStatus(string text)
+    {
+        try
+        {
+            return ExchangeFilter.ParseStatus(text);
+        }
+        catch (FormatException e)
+        {
+            throw new UserError(e.Message, ExitCodes.Usage);
+        }
     }
 
     private static int InRange(int value, string option, int min, int max) =>

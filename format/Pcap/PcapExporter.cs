@@ -19,6 +19,7 @@ public sealed class PcapExporter : IDisposable
     private readonly PcapExportOptions _options;
     private readonly Dictionary<ulong, SyntheticConnection> _connections = new();
     private readonly HashSet<ulong> _skipped = new();
+    private readonly TwinDetector _twins = new();
     private readonly byte[] _headers = new byte[TcpPacketHeaders.MaxLength];
     private bool _completed;
 
@@ -91,6 +92,14 @@ public sealed class PcapExporter : IDisposable
         {
             _skipped.Add(open.ConnectionId);
             Stats.ConnectionsSkipped++;
+            return;
+        }
+
+        if (!_twins.Register(open))
+        {
+            // Both ends were traced: the same bytes would appear twice, as retransmissions.
+            _skipped.Add(open.ConnectionId);
+            Stats.TwinConnectionsSkipped++;
             return;
         }
 
@@ -175,6 +184,8 @@ public sealed class PcapExporter : IDisposable
     {
         if (_skipped.Remove(closed.ConnectionId) || !_connections.Remove(closed.ConnectionId, out SyntheticConnection? connection))
             return;
+        if (connection.Open is { } open)
+            _twins.Unregister(open);
         if (!connection.HasFlows)
             return; // neither a handshake nor data: nothing to show
 

@@ -325,6 +325,28 @@ public sealed class PcapExportTsharkTests : IDisposable
             Tshark.Fields(pcap, "http.request", "frame.comment").Select(r => r[0]).Order());
     }
 
+    [Fact]
+    public void Both_ends_of_one_connection_traced_are_written_once()
+    {
+        Tshark.Require();
+        var traffic = new RecordedTraffic();
+        // curl and the server on one host, both traced: two views of one TCP connection.
+        var client = traffic.Open(30, ConnectionRole.Client, ConnectionSource.Connect, "127.0.0.1:51000", "127.0.0.1:8000", pid: 10, process: "curl");
+        var server = traffic.Open(31, ConnectionRole.Server, ConnectionSource.Accept, "[::ffff:127.0.0.1]:8000", "[::ffff:127.0.0.1]:51000", pid: 11, process: "python3");
+        client.Egress(HttpSamples.CurlGet("/twice"));
+        server.Ingress(HttpSamples.CurlGet("/twice")).Egress(HttpSamples.NginxOk("once"));
+        client.Ingress(HttpSamples.NginxOk("once"));
+        client.Close();
+        server.Close();
+
+        var (pcap, stats) = _export.Convert(traffic);
+
+        WiresharkAssert.CleanDissection(pcap);
+        Assert.Equal([("GET", "/twice")], WiresharkAssert.Requests(pcap));
+        Assert.Equal(0, WiresharkAssert.Count(pcap, "tcp.analysis.retransmission || tcp.analysis.spurious_retransmission"));
+        Assert.Equal(1, stats.TwinConnectionsSkipped);
+    }
+
     private sealed class RowComparer : IEqualityComparer<string[]>
     {
         public bool Equals(string[]? x, string[]? y) => x!.SequenceEqual(y!);

@@ -1,0 +1,37 @@
+using System.Net;
+using Capture.Format.Records;
+
+namespace Capture.Format.Pcap;
+
+/// <summary>
+/// Finds the second end of a connection whose both processes were traced (curl and a server on one
+/// host): its local endpoint is the first end's remote one and the other way round. Holds only open
+/// connections with known addresses.
+/// </summary>
+internal sealed class TwinDetector
+{
+    private readonly HashSet<(IPEndPoint Local, IPEndPoint Remote)> _open = new();
+
+    /// <summary>Remembers <paramref name="open"/>; false if it is the other end of a connection already open.</summary>
+    public bool Register(ConnectionOpenedRecord open)
+    {
+        if (Key(open) is not { } key)
+            return true;
+        if (_open.Contains((key.Remote, key.Local)))
+            return false;
+        _open.Add(key);
+        return true;
+    }
+
+    public void Unregister(ConnectionOpenedRecord open)
+    {
+        if (Key(open) is { } key)
+            _open.Remove(key);
+    }
+
+    private static (IPEndPoint Local, IPEndPoint Remote)? Key(ConnectionOpenedRecord open) =>
+        open is { Local: { Port: > 0 } local, Remote: { Port: > 0 } remote } ? (Unmap(local), Unmap(remote)) : null;
+
+    private static IPEndPoint Unmap(IPEndPoint endpoint) =>
+        endpoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port) : endpoint;
+}
