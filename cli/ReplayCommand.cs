@@ -1,0 +1,329 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Capture.Replay;
+using Capture.Replay.Comparison;
+using Capture.Replay.Input;
+using Capture.Replay.Latency;
+using Capture.Replay.Reporting;
+using Capture.Replay.Sending;
+using Spectre.Console;
+
+namespace Capture.Cli;
+
+/// <summary>`capture replay INPUT --target URL ...`: resend recorded requests, compare answers, gate on mismatches.</summary>
+public static class ReplayCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("input") { Description = "The recording to replay: a HAR 1.2 file (ours or a browser's)." };
+        var target = new Option<string>("--target") { Description = "Where to send: scheme://host:port[/base]. Required; replay never sends to the recorded hosts.", Required = true };
+        var pathRewrite = new Option<string?>("--path-prefix-rewrite") { Description = "Replace a leading path prefix: FROM=TO." };
+        var setHeader = new Option<string[]>("--set-header") { Description = "Set a header on every request (K:V); repeatable." };
+        var dropHeader = new Option<string[]>("--drop-header") { Description = "Remove a recorded header; repeatable." };
+        var keepHost = new Option<bool>("--keep-host") { Description = "Send the recorded Host header instead of the target's." };
+
+        var speed = new Option<double?>("--speed") { Description = "Keep recorded spacing, F times faster (default 1 = real time)." };
+        var rate = new Option<double?>("--rate") { Description = "Send N requests per second." };
+        var max = new Option<bool>("--max") { Description = "Send as fast as --concurrency allows." };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at most.", DefaultValueFactory = _ => 32 };
+        var loop = new Option<int?>("--loop") { Description = "Replay the recording N times." };
+        var duration = new Option<string?>("--duration") { Description = "Keep looping for this long (e.g. 30s, 5m)." };
+
+        var timeout = new Option<string>("--timeout") { Description = "Limit per attempt (e.g. 10s, 500ms).", DefaultValueFactory = _ => "10s" };
+        var totalTimeout = new Option<string>("--total-timeout") { Description = "Limit per request including retries.", DefaultValueFactory = _ => "30s" };
+        var retries = new Option<int>("--retries") { Description = "Retries after a connection failure or timeout (idempotent methods only).", DefaultValueFactory = _ => 2 };
+        var retryUnsafe = new Option<bool>("--retry-unsafe") { Description = "Also retry POST and PATCH." };
+
+        var statusClass = new Option<bool>("--status-class") { Description = "Compare status by class (2xx, 4xx) instead of exactly." };
+        var compareHeader = new Option<string[]>("--compare-header") { Description = "Response header whose value must match; repeatable." };
+        var ignoreJson = new Option<string[]>("--ignore-json") { Description = "JSON path left out of body comparison ($.a.b, $.items[*].id, $..timestamp); repeatable." };
+
+        var report = new Option<string?>("--report") { Description = "Write the full report (summary, routes, every mismatch) as JSON to this file." };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout instead of the summary table." };
+        var maxMismatch = new Option<string>("--max-mismatch") { Description = "Exit 0 while mismatches + errors are at most N% of requests (default 0).", DefaultValueFactory = _ => "0" };
+
+        var pid = new Option<int[]>("--pid") { Description = "Only requests served by this process id; repeatable." };
+        var host = new Option<string[]>("--host") { Description = "Only requests recorded for this host; repeatable." };
+        var method = new Option<string[]>("--method") { Description = "Only this method; repeatable." };
+        var pathPrefix = new Option<string[]>("--path-prefix") { Description = "Only paths starting with this; repeatable." };
+        var status = new Option<string[]>("--status") { Description = "Only recorded status 404 or class 5xx; repeatable." };
+        var excludePath = new Option<string?>("--exclude-path") { Description = "Leave out paths matching this regular expression." };
+
+        var command = new Command("replay", "Resend recorded requests to a test target, compare the answers with the recording, and report.")
+        {
+            input, target, pathRewrite, setHeader, dropHeader, keepHost,
+            speed, rate, max, concurrency, loop, duration,
+            timeout, totalTimeout, retries, retryUnsafe,
+            statusClass, compareHeader, ignoreJson,
+            report, json, maxMismatch,
+            pid, host, method, pathPrefix, status, excludePath,
+        };
+
+        command.SetAction(parsed => VerbRunner.Run(() =>
+        {
+            var filter = new PlanFilter
+            {
+                Pids = parsed.GetValue(pid) ?? [],
+                Hosts = parsed.GetValue(host) ?? [],
+                Methods = parsed.GetValue(method) ?? [],
+                PathPrefixes = parsed.GetValue(pathPrefix) ?? [],
+                Statuses = ValidStatuses(parsed.GetValue(status) ?? []),
+                ExcludePath = Regex(parsed.GetValue(excludePath)),
+            };
+            var options = new ReplayOptions
+            {
+                Target = TargetUri(parsed.GetValue(target)!),
+                Rewrites = new RequestRewrites
+                {
+                    PathPrefix = PathRewrite(parsed.GetValue(pathRewrite)),
+                    SetHeaders = (parsed.GetValue(setHeader) ?? []).Select(HeaderArgument).ToList(),
+                    DropHeaders = parsed.GetValue(dropHeader) ?? [],
+                    KeepHost = parsed.GetValue(keepHost),
+                },
+                Timing = Timing(parsed.GetValue(speed), parsed.GetValue(rate), parsed.GetValue(max)),
+                Speed = parsed.GetValue(speed) ?? 1.0,
+                Rate = parsed.GetValue(rate) ?? 0,
+                Concurrency = Positive(parsed.GetValue(concurrency), "--concurrency"),
+                Loop = parsed.GetValue(loop) is int n
+                    ? Positive(n, "--loop")
+                    : parsed.GetValue(duration) is null ? 1 : int.MaxValue,
+                Duration = parsed.GetValue(duration) is string d ? Duration(d, "--duration") : null,
+                Resilience = new ResilienceSettings
+                {
+                    AttemptTimeout = Duration(parsed.GetValue(timeout)!, "--timeout"),
+                    TotalTimeout = Duration(parsed.GetValue(totalTimeout)!, "--total-timeout"),
+                    MaxRetries = parsed.GetValue(retries) is int r && r >= 0 ? r : throw Usage("--retries must be 0 or more."),
+                    RetryUnsafe = parsed.GetValue(retryUnsafe),
+                },
+                Comparison = new ComparisonRules
+                {
+                    StatusClassOnly = parsed.GetValue(statusClass),
+                    CompareHeaders = parsed.GetValue(compareHeader) ?? [],
+                    IgnoreJson = (parsed.GetValue(ignoreJson) ?? []).Select(JsonPath).ToList(),
+                },
+                MaxMismatchPercent = Percent(parsed.GetValue(maxMismatch)!),
+            };
+
+            var plan = filter.Apply(LoadPlan(parsed.GetValue(input)!));
+            // Open the report file before replaying so an unwritable path fails in a second, not after the run.
+            using var reportFile = parsed.GetValue(report) is string reportPath ? OpenReport(reportPath) : null;
+            var result = Run(plan, options);
+
+            if (reportFile is not null)
+                ReportJson.Write(result, reportFile);
+            if (parsed.GetValue(json))
+                Console.Out.WriteLine(ReportJson.ToJson(result));
+            else
+                SummaryTable.Print(result);
+
+            if (result.Interrupted)
+                return ExitCodes.Interrupted;
+            if (plan.Requests.Count == 0)
+                Console.Error.WriteLine("capture: nothing to replay: the input has no http(s) requests left after filters.");
+            return result.Summary.Passed ? ExitCodes.Ok : ExitCodes.GateFailed;
+        }));
+        return command;
+    }
+
+    static ReplayPlan LoadPlan(string path)
+    {
+        if (!File.Exists(path))
+            throw new UserError($"File not found: {path}.", ExitCodes.BadInput);
+        return HarPlanReader.Load(path);
+    }
+
+    /// <summary>Runs the replay, with a live progress line when stderr is a terminal; Ctrl+C stops it cleanly.</summary>
+    static ReplayReport Run(ReplayPlan plan, ReplayOptions options)
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            if (Console.IsErrorRedirected || Console.IsOutputRedirected)
+                return ReplayRunner.RunAsync(plan, options, null, cancel.Token).GetAwaiter().GetResult();
+            return RunWithProgress(plan, options, cancel.Token);
+        }
+        catch (ArgumentException e)
+        {
+            throw Usage(e.Message);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    static ReplayReport RunWithProgress(ReplayPlan plan, ReplayOptions options, CancellationToken ct)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        ReplayReport? result = null;
+        console.Status().Start("replaying...", context =>
+        {
+            var progress = new Progress<ReplayProgress>(p => context.Status(Markup.Escape(
+                $"sent {p.Completed}{(p.Expected is int e ? $"/{e}" : "")}  ok {p.Matched}  mismatched {p.Mismatched}  errors {p.Errors}  {p.CurrentRate:F0} req/s")));
+            result = ReplayRunner.RunAsync(plan, options, progress, ct).GetAwaiter().GetResult();
+        });
+        return result!;
+    }
+
+    static FileStream OpenReport(string path)
+    {
+        try
+        {
+            return File.Create(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserError($"Cannot write the report {path}: {(e is DirectoryNotFoundException ? "its directory does not exist" : e.Message.TrimEnd('.'))}.", ExitCodes.Output);
+        }
+    }
+
+    static TimingMode Timing(double? speed, double? rate, bool max)
+    {
+        int chosen = (speed is null ? 0 : 1) + (rate is null ? 0 : 1) + (max ? 1 : 0);
+        if (chosen > 1)
+            throw Usage("Choose one of --speed, --rate and --max.");
+        if (speed is double s && !(s > 0))
+            throw Usage("--speed must be greater than 0.");
+        if (rate is double r && !(r > 0))
+            throw Usage("--rate must be greater than 0.");
+        return rate is not null ? TimingMode.Rate : max ? TimingMode.Max : TimingMode.Speed;
+    }
+
+    static Uri TargetUri(string text)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            throw Usage($"--target must be an absolute http:// or https:// URL, not '{text}'.");
+        return uri;
+    }
+
+    static (string, string)? PathRewrite(string? text)
+    {
+        if (text is null)
+            return null;
+        int eq = text.IndexOf('=');
+        if (eq <= 0 || !text.StartsWith('/'))
+            throw Usage($"--path-prefix-rewrite takes FROM=TO with FROM starting with '/', not '{text}'.");
+        return (text[..eq], text[(eq + 1)..]);
+    }
+
+    static HeaderField HeaderArgument(string text)
+    {
+        int colon = text.IndexOf(':');
+        if (colon <= 0)
+            throw Usage($"--set-header takes NAME:VALUE, not '{text}'.");
+        return new HeaderField(text[..colon].Trim(), text[(colon + 1)..].Trim());
+    }
+
+    static JsonPathPattern JsonPath(string text)
+    {
+        try { return JsonPathPattern.Parse(text); }
+        catch (FormatException e) { throw Usage(e.Message); }
+    }
+
+    static Regex? Regex(string? text)
+    {
+        if (text is null)
+            return null;
+        try { return new Regex(text, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); }
+        catch (ArgumentException) { throw Usage($"--exclude-path '{text}' is not a valid regular expression."); }
+    }
+
+    static IReadOnlyList<string> ValidStatuses(string[] values)
+    {
+        foreach (string v in values)
+            if (!PlanFilter.IsValidStatus(v))
+                throw Usage($"--status takes a code like 404 or a class like 5xx, not '{v}'.");
+        return values;
+    }
+
+    static double Percent(string text)
+    {
+        string number = text.Trim().TrimEnd('%');
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value < 0 || value > 100)
+            throw Usage($"--max-mismatch takes a percentage between 0 and 100, not '{text}'.");
+        return value;
+    }
+
+    static int Positive(int value, string name) => value >= 1 ? value : throw Usage($"{name} must be at least 1.");
+
+    /// <summary>Parses 500ms, 10s, 5m, 1h, or a plain number of seconds.</summary>
+    static TimeSpan Duration(string text, string name)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(text.Trim(), @"^(\d+(?:\.\d+)?)(ms|s|m|h)?$");
+        if (!match.Success)
+            throw Usage($"{name} takes a duration like 500ms, 30s, 5m or 1h, not '{text}'.");
+        double n = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        var value = match.Groups[2].Value switch
+        {
+            "ms" => TimeSpan.FromMilliseconds(n),
+            "m" => TimeSpan.FromMinutes(n),
+            "h" => TimeSpan.FromHours(n),
+            _ => TimeSpan.FromSeconds(n),
+        };
+        return value > TimeSpan.Zero ? value : throw Usage($"{name} must be greater than zero.");
+    }
+
+    static UserError Usage(string sentence) => new(sentence, ExitCodes.Usage);
+
+    /// <summary>The human summary on stdout: totals, latency against the recording, routes, first mismatches.</summary>
+    static class SummaryTable
+    {
+        const int MismatchesShown = 10;
+
+        public static void Print(ReplayReport r)
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            var s = r.Summary;
+            var totals = new Table().Border(TableBorder.Simple).HideHeaders().AddColumn("").AddColumn("");
+            void Row(string name, string value) => totals.AddRow(Markup.Escape(name), Markup.Escape(value));
+            Row("input", r.Source);
+            Row("target", r.Target);
+            Row("requests", $"{s.Total} in {r.DurationSeconds:F1}s ({s.RequestsPerSecond:F1}/s)" + (r.Interrupted ? ", interrupted" : ""));
+            Row("matched", $"{s.Matched}");
+            Row("mismatched", $"{s.Mismatched}");
+            Row("errors", s.Errors == 0 ? "0" : $"{s.Errors} ({string.Join(", ", s.ErrorKinds.Select(k => $"{k.Key} {k.Value}"))})");
+            Row("gate", $"{s.MismatchPercent:0.###}% mismatched or failed, limit {s.MaxMismatchPercent:0.###}%: {(s.Passed ? "pass" : "FAIL")}");
+            if (s.BodiesNotCompared.Count > 0)
+                Row("bodies not compared", string.Join(", ", s.BodiesNotCompared.Select(k => $"{k.Key} {k.Value}")));
+            if (s.Retries > 0 || s.CircuitBreaks > 0)
+                Row("resilience", $"{s.Retries} retries, circuit opened {s.CircuitBreaks} times");
+            if (s.SkippedNotHttp > 0 || s.Filtered > 0)
+                Row("left out", $"{s.SkippedNotHttp} non-http entries, {s.Filtered} filtered");
+            Row("latency replay", Latency(s.ReplayLatency));
+            Row("latency recorded", Latency(s.RecordedLatency));
+            console.Write(totals);
+
+            if (r.Routes.Count > 0)
+            {
+                var routes = new Table().Border(TableBorder.Simple)
+                    .AddColumn("route").AddColumn("n", c => c.RightAligned()).AddColumn("ok", c => c.RightAligned())
+                    .AddColumn("diff", c => c.RightAligned()).AddColumn("err", c => c.RightAligned())
+                    .AddColumn("p50 ms replay/rec", c => c.RightAligned()).AddColumn("p99 ms replay/rec", c => c.RightAligned());
+                foreach (var route in r.Routes)
+                {
+                    string flag = route.Mismatched + route.Errors > 0 ? "[red]" : "";
+                    string end = flag.Length > 0 ? "[/]" : "";
+                    routes.AddRow(flag + Markup.Escape(route.Route) + end, $"{route.Count}", $"{route.Matched}",
+                        flag + $"{route.Mismatched}" + end, flag + $"{route.Errors}" + end,
+                        Pair(route.ReplayLatency.P50, route.RecordedLatency.P50), Pair(route.ReplayLatency.P99, route.RecordedLatency.P99));
+                }
+                console.Write(routes);
+            }
+
+            foreach (var m in r.Mismatches.Take(MismatchesShown))
+                console.WriteLine($"mismatch #{m.Index} {m.Request.Method} {m.Request.Url}: {string.Join("; ", m.Diff.Take(3))}", new Style());
+            if (r.Mismatches.Count > MismatchesShown)
+                console.WriteLine($"... and {r.Mismatches.Count - MismatchesShown} more mismatches (see --report).", new Style());
+        }
+
+        static string Latency(LatencySummary l) => l.Count == 0
+            ? "-"
+            : $"p50 {l.P50:0.##} ms, p90 {l.P90:0.##} ms, p99 {l.P99:0.##} ms, max {l.Max:0.##} ms";
+
+        static string Pair(double? replay, double? recorded) =>
+            $"{(replay is double a ? a.ToString("0.##", CultureInfo.InvariantCulture) : "-")} / {(recorded is double b ? b.ToString("0.##", CultureInfo.InvariantCulture) : "-")}";
+    }
+}
