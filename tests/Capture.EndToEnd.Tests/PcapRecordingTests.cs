@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text.Json;
+using Capture.EndToEnd.Tests.Cli;
+using Capture.EndToEnd.Tests.Infrastructure;
+
+namespace Capture.EndToEnd.Tests;
+
+/// <summary>Real traffic all the way: curl against python's http.server, recorded with eBPF, converted, read by tshark.</summary>
+public sealed class PcapRecordingTests
+{
+    [Fact]
+    public async Task Recorded_curl_traffic_reads_in_tshark_as_the_requests_curl_made()
+    {
+        BpfRequirement.Ensure();
+        using var server = await PythonHttpServer.StartAsync();
+        await File.WriteAllTextAsync(Path.Combine(server.Directory, "hello.txt"), "hello from python\n", TestContext.Current.CancellationToken);
+        using var scratch = new ScratchDirectory();
+        await File.WriteAllBytesAsync(scratch.File("body.bin"), PythonHttpServer.Pattern(3000), TestContext.Current.CancellationToken);
+        string port = server.Port.ToString(CultureInfo.InvariantCulture);
+
+        using var recording = await RecordingSession.StartAsync("--port", port);
+        var get = await Curl.RunAsync(new Uri(server.BaseAddress, "hello.txt").ToString());
+        var post = await Curl.RunAsync("-H", "Expect:", "--data-binary", "@" + scratch.File("body.bin"), new Uri(server.BaseAddress, "echo").ToString());
+        var large = await Curl.RunAsync(new Uri(server.BaseAddress, "bytes/200000").ToString());
+        var recorded = await recording.StopAsync();
+
+        string pcap = scratch.File("w.pcapng");
+        var result = await CaptureCli.RunAsync("pcap", recorded.CapturePath, "-o", pcap, "--json");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var summary = JsonDocument.Parse(result.Stdout);
+        // Both ends of each connection were recorded (curl and python); each connection is written once.
+        Assert.Equal(3, summary.RootElement.GetProperty("connections").GetInt32());
+        Assert.Equal(3, summary.RootElement.GetProperty("twinConnectionsSkipped").GetInt32());
+
+        // The server's port is not one Wireshark maps to HTTP, so say it, as a user would with -d.
+        string[] decodeAs = ["-d", $"tcp.port=={port},http"];
+        PcapTshark.AssertCleanDissection(pcap, null, decodeAs);
+        var requests = PcapTshark.Fields(pcap, "http.request", decodeAs, "http.request.method", "http.request.uri", "tcp.dstport");
+        Assert.Equal([["GET", "/hello.txt", port], ["POST", "/echo", port], ["GET", "/bytes/200000", port]], requests);
+        var responses = PcapTshark.Fields(pcap, "http.response", decodeAs, "http.response.code", "http.content_length", "tcp.srcport");
+        Assert.Equal([["200", "18", port], ["200", "3000", port], ["200", "200000", port]], responses);
+        Assert.Empty(PcapTshark.Fields(pcap, "tcp.analysis.flags && !tcp.analysis.window_update", decodeAs, "frame.number"));
+
+        // Every packet names the process whose recording it came from: curl for the client view, python for the server view.
+        var comments = PcapTshark.Fields(pcap, "http.request", decodeAs, "frame.comment").Select(r => r[0]).ToList();
+        int[] pids = [get.Pid, post.Pid, large.Pid];
+        Assert.All(comments, c => Assert.True(
+            pids.Any(pid => c.StartsWith($"pid {pid} (curl)", StringComparison.Ordinal)) || c.StartsWith($"pid {server.Pid} (python3)", StringComparison.Ordinal),
+            $"unexpected comment {c}"));
+    }
+}
