@@ -10,11 +10,11 @@ public static class Curl
     /// <summary>The user agent the helpers send, so that request bytes are predictable.</summary>
     public const string UserAgent = "capture-e2e";
 
-    /// <summary>Runs curl with <c>-sS -A capture-e2e</c> plus <paramref name="args"/>; fails the test on a non-zero exit.</summary>
+    /// <summary>Runs curl with <c>-sS --fail -A capture-e2e</c> plus <paramref name="args"/>; fails the test on a non-zero exit.</summary>
     public static async Task<Result> RunAsync(params string[] args)
     {
         var start = new ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in (string[])["-sS", "--max-time", "30", "-A", UserAgent, .. args])
+        foreach (string a in (string[])["-sS", "--fail", "--max-time", "30", "-A", UserAgent, .. args])
             start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         int pid = process.Id;

@@ -26,10 +26,22 @@ public sealed class NginxServer : IDisposable
 
     public static bool IsInstalled => File.Exists("/usr/sbin/nginx");
 
-    public static async Task<NginxServer> StartAsync(bool sendfile = true)
+    /// <param name="sendfile">nginx's sendfile directive.</param>
+    /// <param name="parentDirectory">Where the temporary prefix is created (default: the temp directory), e.g. another mount.</param>
+    public static async Task<NginxServer> StartAsync(bool sendfile = true, string? parentDirectory = null)
     {
-        string prefix = Directory.CreateTempSubdirectory("capture-nginx-").FullName;
+        string prefix = parentDirectory is null
+            ? Directory.CreateTempSubdirectory("capture-nginx-").FullName
+            : Directory.CreateDirectory(Path.Combine(parentDirectory, $"capture-nginx-{Guid.NewGuid():N}")).FullName;
         Directory.CreateDirectory(Path.Combine(prefix, "www"));
+        // The worker runs unprivileged (nobody / www-data): it must be able to reach the files.
+        var readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                       UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        if (OperatingSystem.IsLinux())
+        {
+            File.SetUnixFileMode(prefix, readable);
+            File.SetUnixFileMode(Path.Combine(prefix, "www"), readable);
+        }
         Directory.CreateDirectory(Path.Combine(prefix, "temp"));
         int port = FreePort.Next();
         string config = $$"""
