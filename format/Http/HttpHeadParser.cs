@@ -101,8 +101,14 @@ public static class HttpHeadParser
         ReadOnlySpan<byte> version = line[(lastSpace + 1)..];
         if (!IsToken(method))
             return "invalid request method";
-        if (target.IsEmpty || target.IndexOfAny((byte)' ', (byte)'\t') >= 0)
+        if (target.IsEmpty || target.IndexOfAny((byte)'\t', (byte)'\r') >= 0)
             return "invalid request target";
+        if (target.IndexOf((byte)' ') >= 0)
+        {
+            // Some clients send raw spaces; servers answer 400. Keep the exchange, flagged.
+            message.Malformed = true;
+            message.MalformedReason = "request target contains spaces";
+        }
         if (!IsVersion(version))
             return "unsupported HTTP version in request line";
         message.Method = HttpMethodNames.Get(method);

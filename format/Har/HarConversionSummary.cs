@@ -1,0 +1,20 @@
+namespace Capture.Format.Har;
+
+/// <summary>What a conversion did, for the summary on stderr and --json-summary.</summary>
+public sealed record HarConversionSummary
+{
+    public long Written { get; init; }
+    public long Incomplete { get; init; }
+    public long Malformed { get; init; }
+    public long Truncated { get; init; }
+    public long SkippedByFilter { get; init; }
+    /// <summary>Exchanges with no request to describe (head lost in a gap, or only the response was recorded).</summary>
+    public long SkippedNoRequest { get; init; }
+    public long Connections { get; init; }
+    public long DuplicatesMerged { get; init; }
+    public long GapBytes { get; init; }
+    public long LostEvents { get; init; }
+    public long CorruptBlocks { get; init; }
+    public long OutOfOrder { get; init; }
+    public long PayloadBytes { get; init; }
+}

@@ -1,0 +1,126 @@
+using System.Text;
+using Capture.Format.Har;
+
+namespace Capture.Format.Tests.Har;
+
+public class HarReaderTests
+{
+    // Shaped like a Chrome DevTools export: extra "_" fields, pages, integer and fractional numbers.
+    private const string BrowserHar = """
+    {
+      "log": {
+        "version": "1.2",
+        "creator": { "name": "WebInspector", "version": "537.36" },
+        "pages": [ { "startedDateTime": "2024-03-01T10:00:00.000Z", "id": "page_1", "title": "Shop", "pageTimings": { "onContentLoad": 120.5, "onLoad": 300 } } ],
+        "entries": [
+          {
+            "_initiator": { "type": "parser" }, "_priority": "VeryHigh", "_resourceType": "document",
+            "cache": {}, "connection": "1234", "pageref": "page_1",
+            "request": {
+              "method": "POST", "url": "https://shop.example/cart?x=1", "httpVersion": "http/2.0",
+              "headers": [ { "name": ":authority", "value": "shop.example" }, { "name": "content-type", "value": "application/json" } ],
+              "queryString": [ { "name": "x", "value": "1" } ], "cookies": [ { "name": "sid", "value": "9", "expires": null, "httpOnly": false, "secure": true } ],
+              "headersSize": -1, "bodySize": 13, "postData": { "mimeType": "application/json", "text": "{\"qty\":2,\"a\":1}" }
+            },
+            "response": {
+              "status": 201, "statusText": "", "httpVersion": "http/2.0",
+              "headers": [ { "name": "content-type", "value": "image/gif" } ], "cookies": [],
+              "content": { "size": 6, "mimeType": "image/gif", "text": "R0lGODlh", "encoding": "base64" },
+              "redirectURL": "", "headersSize": -1, "bodySize": 0, "_transferSize": 120, "_error": null
+            },
+            "serverIPAddress": "[2001:db8::1]", "startedDateTime": "2024-03-01T10:00:00.123+01:00", "time": 45.678,
+            "timings": { "blocked": 1.2, "dns": -1, "ssl": -1, "connect": -1, "send": 0.1, "wait": 40.3, "receive": 4.078, "_blocked_queueing": 0.9 }
+          }
+        ]
+      }
+    }
+    """;
+
+    [Fact]
+    public void Reads_a_browser_export()
+    {
+        var log = HarReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(BrowserHar)));
+        Assert.Equal("WebInspector", log.Creator.Name);
+        Assert.Equal("page_1", Assert.Single(log.Pages).Id);
+        Assert.Equal(300, log.Pages[0].OnLoad);
+        var e = Assert.Single(log.Entries);
+        Assert.Equal(new DateTimeOffset(2024, 3, 1, 9, 0, 0, 123, TimeSpan.Zero), e.StartedDateTime);
+        Assert.Equal(45.678, e.Time);
+        Assert.Equal("POST", e.Request.Method);
+        Assert.Equal("https://shop.example/cart?x=1", e.Request.Url);
+        Assert.Equal(":authority", e.Request.Headers[0].Name);
+        Assert.Equal("{\"qty\":2,\"a\":1}", e.Request.PostData!.Text);
+        Assert.True(e.Request.Cookies[0].Secure);
+        Assert.Equal(201, e.Response.Status);
+        Assert.Equal([(byte)'G', (byte)'I', (byte)'F', (byte)'8', (byte)'9', (byte)'a'], BodyText.ToBytes(e.Response.Content.Text, e.Response.Content.Encoding));
+        Assert.Equal(40.3, e.Timings.Wait);
+        Assert.Null(e.Pid);
+    }
+
+    [Fact]
+    public void Writer_output_reads_back_field_for_field()
+    {
+        var entry = new HarEntry
+        {
+            StartedDateTime = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1234560),
+            Request = new HarRequest
+            {
+                Method = "PATCH", Url = "http://h/x?a=%20b", HttpVersion = "HTTP/1.1", HeadersSize = 40, BodySize = 3,
+                Headers = [new("A", "1"), new("A", "2")], QueryString = [new("a", " b")],
+                PostData = new HarPostData { MimeType = "application/octet-stream", Text = "AAEC", Encoding = "base64" },
+            },
+            Response = new HarResponse
+            {
+                Status = 200, StatusText = "OK", HttpVersion = "HTTP/1.1", HeadersSize = 20, BodySize = 5,
+                Content = new HarContent { Size = 11, Compression = 6, MimeType = "text/plain", Text = "h\u00e9llo \"w\"\n" },
+            },
+            Timings = new HarTimings { Send = 0.5, Wait = 10.25, Receive = 1 },
+            Time = 11.75, ServerIPAddress = "127.0.0.1", Connection = "7",
+            Pid = 12, Process = "svc", ConnectionId = 7, Incomplete = true, GapBytes = 99, Truncated = false, Malformed = false, Upgraded = true,
+        };
+        var buffer = new MemoryStream();
+        HarWriter.Write(buffer, new HarLog { Creator = new HarCreator { Name = "t", Version = "1" }, Entries = [entry] });
+        var back = Assert.Single(HarReader.Read(new MemoryStream(buffer.ToArray())).Entries);
+        Assert.Equal(entry.StartedDateTime, back.StartedDateTime);
+        Assert.Equal(entry.Request.Headers, back.Request.Headers);
+        Assert.Equal(entry.Request.QueryString, back.Request.QueryString);
+        Assert.Equal("base64", back.Request.PostData!.Encoding);
+        Assert.Equal(entry.Response.Content.Text, back.Response.Content.Text);
+        Assert.Equal(6, back.Response.Content.Compression);
+        Assert.Equal((12, "svc", 7UL, true, 99L, false, false, true), (back.Pid!.Value, back.Process, back.ConnectionId!.Value, back.Incomplete!.Value, back.GapBytes!.Value, back.Truncated!.Value, back.Malformed!.Value, back.Upgraded!.Value));
+        Assert.Equal((0.5, 10.25, 1.0, -1.0), (back.Timings.Send, back.Timings.Wait, back.Timings.Receive, back.Timings.Connect));
+    }
+
+    [Theory]
+    [InlineData("not json at all", "invalid JSON")]
+    [InlineData("{\"log\":{}}", "no log.entries")]
+    [InlineData("[1,2]", "no log.entries")]
+    [InlineData("{\"log\":{\"entries\":[{\"startedDateTime\":\"yesterday\"}]}}", "not a date")]
+    public void Files_that_are_not_HAR_are_refused_with_one_sentence(string content, string expected)
+    {
+        var error = Assert.Throws<CaptureFormatException>(() => HarReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(content)), "x.har"));
+        Assert.Contains(expected, error.Message);
+        Assert.StartsWith("x.har ", error.Message);
+        Assert.EndsWith(".", error.Message);
+    }
+}
+
+public class HarValidatorToolTests
+{
+    [Fact]
+    public void The_validator_really_rejects_a_broken_har()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"broken-{Guid.NewGuid():N}.har");
+        File.WriteAllText(path, "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"x\",\"version\":\"1\"},\"entries\":[{\"startedDateTime\":\"now\"}]}}");
+        try
+        {
+            string? problem = HarValidatorTool.Validate(path);
+            Assert.NotNull(problem);
+            Assert.Contains("request", problem);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
