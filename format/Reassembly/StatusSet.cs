@@ -16,10 +16,10 @@ public sealed record StatusSet(IReadOnlyList<int> Classes, IReadOnlyList<int> Co
             else if (part.Length == 3 && int.TryParse(part, out int code) && code is >= 100 and <= 599)
                 codes.Add(code);
             else
-                throw new FormatException($"'{part}' is not a status code or class (use for example 404, 5xx or 2xx,304)");
+                throw new FormatException($"'{part}' is not a status code or class; use for example 404, 5xx or 2xx,304.");
         }
         if (classes.Count == 0 && codes.Count == 0)
-            throw new FormatException("the status filter is empty (use for example 404, 5xx or 2xx,304)");
+            throw new FormatException("The status filter is empty; use for example 404, 5xx or 2xx,304.");
         return new StatusSet(classes, codes);
     }
 }

@@ -53,5 +53,6 @@ public class ExchangeFilterTests
     {
         var error = Assert.Throws<FormatException>(() => ExchangeFilter.ParseStatus(pattern));
         Assert.Contains("status", error.Message);
+        Assert.EndsWith(".", error.Message);
     }
 }
