@@ -3,6 +3,10 @@ using Capture.Cli;
 
 var root = new RootCommand("capture: record HTTP traffic with eBPF, convert it to HAR or pcapng, and replay it against a test environment.");
 root.Subcommands.Add(InspectCommand.Create());
+root.Subcommands.Add(ReplayCommand.Create());
+root.Subcommands.Add(RecordCommand.Create());
+root.Subcommands.Add(PcapCommand.Create());
+root.Subcommands.Add(HarCommand.Create());
 
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
