@@ -117,10 +117,10 @@ public static class PcapCommand
     private static Stream OpenOutput(string? temporary)
     {
         if (temporary is null)
-            return new BufferedStream(Console.OpenStandardOutput(), 1 << 20);
+            return Console.OpenStandardOutput(); // the pcapng writer buffers: 1 MiB writes
         if (!Directory.Exists(Path.GetDirectoryName(temporary)))
             throw new UserError($"The output directory {Path.GetDirectoryName(temporary)} does not exist.", ExitCodes.Output);
-        return new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        return new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0); // the pcapng writer buffers
     }
 
     private static IEnumerable<CaptureRecord> Watch(IEnumerable<CaptureRecord> records, Progress progress, CancellationToken interrupted)

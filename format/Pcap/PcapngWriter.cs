@@ -28,8 +28,10 @@ public sealed class PcapngWriter : IDisposable
 
     private readonly Stream _output;
     private readonly bool _leaveOpen;
-    // Block framing and options are assembled here; packet payloads go straight to the stream.
-    private readonly byte[] _scratch = new byte[4096];
+    // Blocks are assembled in place here and handed to the stream in large writes: per-packet
+    // stream calls cost more than the packet bytes themselves.
+    private readonly byte[] _buffer = new byte[1 << 20];
+    private int _used;
 
     public PcapngWriter(Stream output, bool leaveOpen = false)
     {
@@ -49,7 +51,7 @@ public sealed class PcapngWriter : IDisposable
         block.StringOption(ShbOs, operatingSystem);
         block.StringOption(ShbUserApplication, application);
         block.EndOptions();
-        _output.Write(block.Finish());
+        Append(block.Finish());
     }
 
     /// <summary>Describes interface number N (N = call order) with nanosecond timestamps.</summary>
@@ -63,7 +65,7 @@ public sealed class PcapngWriter : IDisposable
         block.StringOption(IfDescription, description);
         block.Option(IfTimestampResolution, [9]); // 10^-9 s units
         block.EndOptions();
-        _output.Write(block.Finish());
+        Append(block.Finish());
     }
 
     /// <summary>
@@ -84,47 +86,75 @@ public sealed class PcapngWriter : IDisposable
         int optionsLength = commentLength == 0 ? 0 : 4 + Pad4(commentLength) + 4;
         int blockLength = EnhancedPacketHeaderLength + packetLength + packetPadding + optionsLength + 4;
 
-        Span<byte> head = _scratch.AsSpan(0, EnhancedPacketHeaderLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(head, EnhancedPacketBlockType);
-        BinaryPrimitives.WriteUInt32LittleEndian(head[4..], (uint)blockLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(head[8..], interfaceId);
-        BinaryPrimitives.WriteUInt32LittleEndian(head[12..], (uint)(timestampNs >> 32));
-        BinaryPrimitives.WriteUInt32LittleEndian(head[16..], (uint)timestampNs);
-        BinaryPrimitives.WriteUInt32LittleEndian(head[20..], (uint)packetLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(head[24..], (uint)packetLength);
-        _output.Write(head);
-        _output.Write(headers);
-        _output.Write(payload);
+        if (blockLength > _buffer.Length - _used)
+        {
+            FlushBuffer();
+            if (blockLength > _buffer.Length)
+                throw new ArgumentException($"A packet block of {blockLength} bytes is larger than the write buffer.", nameof(commentSuffix));
+        }
+        Span<byte> block = _buffer.AsSpan(_used, blockLength);
+        _used += blockLength;
 
-        Span<byte> tail = commentLength + 16 <= _scratch.Length ? _scratch : new byte[commentLength + 16];
-        int n = 0;
-        tail.Slice(n, packetPadding).Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(block, EnhancedPacketBlockType);
+        BinaryPrimitives.WriteUInt32LittleEndian(block[4..], (uint)blockLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(block[8..], interfaceId);
+        BinaryPrimitives.WriteUInt32LittleEndian(block[12..], (uint)(timestampNs >> 32));
+        BinaryPrimitives.WriteUInt32LittleEndian(block[16..], (uint)timestampNs);
+        BinaryPrimitives.WriteUInt32LittleEndian(block[20..], (uint)packetLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(block[24..], (uint)packetLength);
+        int n = EnhancedPacketHeaderLength;
+        headers.CopyTo(block[n..]);
+        n += headers.Length;
+        payload.CopyTo(block[n..]);
+        n += payload.Length;
+        block.Slice(n, packetPadding).Clear();
         n += packetPadding;
         if (commentLength > 0)
         {
-            BinaryPrimitives.WriteUInt16LittleEndian(tail[n..], OptComment);
-            BinaryPrimitives.WriteUInt16LittleEndian(tail[(n + 2)..], (ushort)commentLength);
+            BinaryPrimitives.WriteUInt16LittleEndian(block[n..], OptComment);
+            BinaryPrimitives.WriteUInt16LittleEndian(block[(n + 2)..], (ushort)commentLength);
             n += 4;
-            comment.CopyTo(tail[n..]);
-            commentSuffix.CopyTo(tail[(n + comment.Length)..]);
+            comment.CopyTo(block[n..]);
+            commentSuffix.CopyTo(block[(n + comment.Length)..]);
             int padded = Pad4(commentLength);
-            tail.Slice(n + commentLength, padded - commentLength).Clear();
+            block.Slice(n + commentLength, padded - commentLength).Clear();
             n += padded;
-            BinaryPrimitives.WriteUInt32LittleEndian(tail[n..], OptEndOfOptions); // end-of-options, length 0
+            BinaryPrimitives.WriteUInt32LittleEndian(block[n..], OptEndOfOptions); // end-of-options, length 0
             n += 4;
         }
-        BinaryPrimitives.WriteUInt32LittleEndian(tail[n..], (uint)blockLength);
-        n += 4;
-        _output.Write(tail[..n]);
+        BinaryPrimitives.WriteUInt32LittleEndian(block[n..], (uint)blockLength);
     }
 
-    public void Flush() => _output.Flush();
+    public void Flush()
+    {
+        FlushBuffer();
+        _output.Flush();
+    }
 
     public void Dispose()
     {
+        FlushBuffer();
         if (!_leaveOpen)
             _output.Dispose();
     }
+
+    private void Append(ReadOnlySpan<byte> block)
+    {
+        if (block.Length > _buffer.Length - _used)
+            FlushBuffer();
+        block.CopyTo(_buffer.AsSpan(_used));
+        _used += block.Length;
+    }
+
+    private void FlushBuffer()
+    {
+        if (_used == 0)
+            return;
+        _output.Write(_buffer, 0, _used);
+        _used = 0;
+    }
+
+
 
     private static int Pad4(int length) => (length + 3) & ~3;
 
