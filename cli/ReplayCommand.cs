@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Capture.Format.Reassembly;
 using Capture.Replay;
 using Capture.Replay.Comparison;
 using Capture.Replay.Input;
@@ -16,7 +17,7 @@ public static class ReplayCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("input") { Description = "The recording to replay: a HAR 1.2 file (ours or a browser's)." };
+        var input = new Argument<string>("input") { Description = "The recording to replay: a HAR 1.2 file (ours or a browser's) or a capture file (.tcap)." };
         var target = new Option<string>("--target") { Description = "Where to send: scheme://host:port[/base]. Required; replay never sends to the recorded hosts.", Required = true };
         var pathRewrite = new Option<string?>("--path-prefix-rewrite") { Description = "Replace a leading path prefix: FROM=TO." };
         var setHeader = new Option<string[]>("--set-header") { Description = "Set a header on every request (K:V); repeatable." };
@@ -43,12 +44,12 @@ public static class ReplayCommand
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout instead of the summary table." };
         var maxMismatch = new Option<string>("--max-mismatch") { Description = "Exit 0 while mismatches + errors are at most N% of requests (default 0).", DefaultValueFactory = _ => "0" };
 
-        var pid = new Option<int[]>("--pid") { Description = "Only requests served by this process id; repeatable." };
-        var host = new Option<string[]>("--host") { Description = "Only requests recorded for this host; repeatable." };
-        var method = new Option<string[]>("--method") { Description = "Only this method; repeatable." };
-        var pathPrefix = new Option<string[]>("--path-prefix") { Description = "Only paths starting with this; repeatable." };
-        var status = new Option<string[]>("--status") { Description = "Only recorded status 404 or class 5xx; repeatable." };
-        var excludePath = new Option<string?>("--exclude-path") { Description = "Leave out paths matching this regular expression." };
+        var pid = new Option<int?>("--pid") { Description = "Only requests served by this process id." };
+        var host = new Option<string?>("--host") { Description = "Only requests for this host (recorded Host header or server address)." };
+        var method = new Option<string?>("--method") { Description = "Only requests with this method." };
+        var pathPrefix = new Option<string?>("--path-prefix") { Description = "Only requests whose path starts with this, e.g. /api/." };
+        var status = new Option<string?>("--status") { Description = "Only requests whose recorded status is this: 404, 5xx, or a list like 2xx,404." };
+        var excludePath = new Option<string?>("--exclude-path") { Description = "Leave out requests whose path matches this regular expression." };
 
         var command = new Command("replay", "Resend recorded requests to a test target, compare the answers with the recording, and report.")
         {
@@ -64,11 +65,14 @@ public static class ReplayCommand
         {
             var filter = new PlanFilter
             {
-                Pids = parsed.GetValue(pid) ?? [],
-                Hosts = parsed.GetValue(host) ?? [],
-                Methods = parsed.GetValue(method) ?? [],
-                PathPrefixes = parsed.GetValue(pathPrefix) ?? [],
-                Statuses = ValidStatuses(parsed.GetValue(status) ?? []),
+                Exchange = new ExchangeFilter
+                {
+                    Pid = parsed.GetValue(pid),
+                    Host = parsed.GetValue(host),
+                    Method = parsed.GetValue(method),
+                    PathPrefix = parsed.GetValue(pathPrefix),
+                    Status = parsed.GetValue(status) is string st ? Status(st) : null,
+                },
                 ExcludePath = Regex(parsed.GetValue(excludePath)),
             };
             var options = new ReplayOptions
@@ -105,7 +109,7 @@ public static class ReplayCommand
                 MaxMismatchPercent = Percent(parsed.GetValue(maxMismatch)!),
             };
 
-            var plan = filter.Apply(LoadPlan(parsed.GetValue(input)!));
+            var plan = LoadPlan(parsed.GetValue(input)!, filter);
             // Open the report file before replaying so an unwritable path fails in a second, not after the run.
             using var reportFile = parsed.GetValue(report) is string reportPath ? OpenReport(reportPath) : null;
             var result = Run(plan, options);
@@ -126,11 +130,13 @@ public static class ReplayCommand
         return command;
     }
 
-    static ReplayPlan LoadPlan(string path)
+    static ReplayPlan LoadPlan(string path, PlanFilter filter)
     {
+        if (Directory.Exists(path))
+            throw new UserError($"{path} is a directory, not a HAR or capture file.", ExitCodes.BadInput);
         if (!File.Exists(path))
             throw new UserError($"File not found: {path}.", ExitCodes.BadInput);
-        return HarPlanReader.Load(path);
+        return filter.Load(path);
     }
 
     /// <summary>Runs the replay, with a live progress line when stderr is a terminal; Ctrl+C stops it cleanly.</summary>
@@ -231,12 +237,10 @@ public static class ReplayCommand
         catch (ArgumentException) { throw Usage($"--exclude-path '{text}' is not a valid regular expression."); }
     }
 
-    static IReadOnlyList<string> ValidStatuses(string[] values)
+    static StatusSet Status(string text)
     {
-        foreach (string v in values)
-            if (!PlanFilter.IsValidStatus(v))
-                throw Usage($"--status takes a code like 404 or a class like 5xx, not '{v}'.");
-        return values;
+        try { return ExchangeFilter.ParseStatus(text); }
+        catch (FormatException e) { throw Usage($"--status: {e.Message.TrimEnd('.')}."); }
     }
 
     static double Percent(string text)
@@ -276,6 +280,8 @@ public static class ReplayCommand
         public static void Print(ReplayReport r)
         {
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            if (Console.IsOutputRedirected)
+                console.Profile.Width = 120; // a file or pipe has no width; 80 would wrap route names
             var s = r.Summary;
             var totals = new Table().Border(TableBorder.Simple).HideHeaders().AddColumn("").AddColumn("");
             void Row(string name, string value) => totals.AddRow(Markup.Escape(name), Markup.Escape(value));

@@ -1,46 +1,61 @@
 using System.Text.RegularExpressions;
+using Capture.Format.Reassembly;
 
 namespace Capture.Replay.Input;
 
 /// <summary>
-/// Which recorded requests to replay. Same meaning as the filters of `capture har`
-/// (all given filters must match; several values of one filter are alternatives),
-/// plus <see cref="ExcludePath"/>.
+/// Which recorded requests to replay: the filters of `capture har` (<see cref="ExchangeFilter"/>,
+/// same meaning for HAR and capture input) plus <see cref="ExcludePath"/>.
 /// </summary>
 public sealed record PlanFilter
 {
-    public IReadOnlyList<int> Pids { get; init; } = [];
-    /// <summary>Recorded host names (no port), matched case-insensitively.</summary>
-    public IReadOnlyList<string> Hosts { get; init; } = [];
-    public IReadOnlyList<string> Methods { get; init; } = [];
-    public IReadOnlyList<string> PathPrefixes { get; init; } = [];
-    /// <summary>Recorded status: an exact code ("404") or a class ("5xx").</summary>
-    public IReadOnlyList<string> Statuses { get; init; } = [];
+    public ExchangeFilter Exchange { get; init; } = new();
+    /// <summary>Leave out requests whose path (without query) matches.</summary>
     public Regex? ExcludePath { get; init; }
 
-    public bool IsEmpty => Pids.Count == 0 && Hosts.Count == 0 && Methods.Count == 0 &&
-                           PathPrefixes.Count == 0 && Statuses.Count == 0 && ExcludePath is null;
+    public bool IsEmpty => Exchange.IsEmpty && ExcludePath is null;
 
-    public ReplayPlan Apply(ReplayPlan plan) => IsEmpty ? plan : plan.Where(Matches);
-
-    public bool Matches(ReplayRequest r)
+    /// <summary>Reads a HAR or a capture file (told apart by content) and applies the filter.</summary>
+    public ReplayPlan Load(string path)
     {
-        string path = r.PathAndQuery;
-        return (Pids.Count == 0 || (r.Pid is int pid && Pids.Contains(pid))) &&
-               (Hosts.Count == 0 || Hosts.Any(h => string.Equals(h, r.Host, StringComparison.OrdinalIgnoreCase))) &&
-               (Methods.Count == 0 || Methods.Any(m => string.Equals(m, r.Method, StringComparison.OrdinalIgnoreCase))) &&
-               (PathPrefixes.Count == 0 || PathPrefixes.Any(p => path.StartsWith(p, StringComparison.Ordinal))) &&
-               (Statuses.Count == 0 || Statuses.Any(s => StatusMatches(s, r.Response.Status))) &&
-               (ExcludePath is null || !ExcludePath.IsMatch(path));
+        var plan = PlanSource.IsHar(path)
+            ? HarPlanReader.Load(path).Where(MatchesExchangeFilter)
+            : CapturePlanReader.Load(path, Exchange.IsEmpty ? null : Exchange);
+        return ExcludePath is null ? plan : plan.Where(r => !ExcludePath.IsMatch(Path(r)));
     }
 
-    /// <summary>True when <paramref name="spec"/> is a valid status filter ("200", "2xx").</summary>
-    public static bool IsValidStatus(string spec) =>
-        (spec.Length == 3 && char.IsAsciiDigit(spec[0]) && spec[1..].All(char.IsAsciiDigit)) ||
-        (spec.Length == 3 && char.IsAsciiDigit(spec[0]) && spec[1..].Equals("xx", StringComparison.OrdinalIgnoreCase));
+    public ReplayPlan Apply(ReplayPlan plan) => IsEmpty ? plan : plan.Where(r => MatchesExchangeFilter(r) && (ExcludePath is null || !ExcludePath.IsMatch(Path(r))));
 
-    static bool StatusMatches(string spec, int status) =>
-        spec.EndsWith("xx", StringComparison.OrdinalIgnoreCase)
-            ? status / 100 == spec[0] - '0'
-            : int.TryParse(spec, out int code) && code == status;
+    /// <summary><see cref="ExchangeFilter"/>'s rules applied to a plan item read from HAR.</summary>
+    bool MatchesExchangeFilter(ReplayRequest r)
+    {
+        var f = Exchange;
+        if (f.Pid is int pid && r.Pid != pid)
+            return false;
+        if (f.Method is string method && !string.Equals(method, r.Method, StringComparison.OrdinalIgnoreCase))
+            return false;
+        if (f.PathPrefix is string prefix && !Path(r).StartsWith(prefix, StringComparison.Ordinal))
+            return false;
+        if (f.Status is { } status && !status.Contains(r.Response.Status))
+            return false;
+        if (f.Host is string host && !HostMatches(r, host))
+            return false;
+        return true;
+    }
+
+    static string Path(ReplayRequest r)
+    {
+        string p = r.PathAndQuery;
+        int q = p.IndexOf('?');
+        return q < 0 ? p : p[..q];
+    }
+
+    /// <summary>The recorded Host header or URL authority, with or without its port.</summary>
+    static bool HostMatches(ReplayRequest r, string wanted)
+    {
+        string authority = r.Headers.FirstOrDefault(h => string.Equals(h.Name, "Host", StringComparison.OrdinalIgnoreCase))?.Value
+                           ?? RecordedUrl.Authority(r.Url);
+        return string.Equals(authority, wanted, StringComparison.OrdinalIgnoreCase) ||
+               string.Equals(RecordedUrl.Host("http://" + authority).Trim('[', ']'), wanted.Trim('[', ']'), StringComparison.OrdinalIgnoreCase);
+    }
 }

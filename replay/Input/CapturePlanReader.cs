@@ -1,0 +1,77 @@
+using Capture.Format;
+using Capture.Format.Reassembly;
+
+namespace Capture.Replay.Input;
+
+/// <summary>
+/// Builds a replay plan straight from a capture file, through the format's reassembler, so a
+/// recording can be replayed without converting it to HAR first.
+/// </summary>
+public static class CapturePlanReader
+{
+    public static ReplayPlan Load(string path, ExchangeFilter? filter = null)
+    {
+        using var reader = CaptureReader.Open(path);
+        var extractor = new ExchangeExtractor(reader);
+        var requests = new List<ReplayRequest>();
+        int skipped = 0, filtered = 0;
+        foreach (var exchange in extractor.ExchangesInStartOrder())
+        {
+            // Nothing to send without a request head; an upgraded connection (WebSocket, CONNECT) is not HTTP any more.
+            if (exchange.Request is null || exchange.Request.Lost || exchange.Request.Malformed || exchange.Upgraded)
+            {
+                skipped++;
+                continue;
+            }
+            if (filter is not null && !filter.Matches(exchange))
+            {
+                filtered++;
+                continue;
+            }
+            requests.Add(ToRequest(exchange, reader.Header, requests.Count));
+        }
+        return new ReplayPlan(requests, path, skipped) { Filtered = filtered };
+    }
+
+    static ReplayRequest ToRequest(HttpExchange exchange, CaptureHeader header, int index)
+    {
+        var request = exchange.Request!;
+        var response = exchange.Response;
+        ulong endNs = response?.LastByteNs ?? 0;
+        return new ReplayRequest
+        {
+            Index = index,
+            Method = request.Method,
+            Url = AbsoluteUrl(exchange),
+            Headers = request.Headers.Select(h => new HeaderField(h.Name, h.Value)).ToList(),
+            // De-chunked but still content-encoded: resent as it was, with its Content-Encoding header.
+            Body = request.Body.ToArray(),
+            Response = response is null || response.Lost
+                ? new RecordedResponse(0, [], null, null)
+                : new RecordedResponse(
+                    response.StatusCode,
+                    response.Headers.Select(h => new HeaderField(h.Name, h.Value)).ToList(),
+                    exchange.DecodedResponseBody().ToArray(),
+                    response.GetHeader("Content-Type")),
+            StartedAt = header.ToWallClock(exchange.StartNs),
+            RecordedMilliseconds = endNs > request.FirstByteNs ? (endNs - request.FirstByteNs) / 1e6 : null,
+            ConnectionId = exchange.Connection.ConnectionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Pid = exchange.Connection.Pid,
+            Incomplete = exchange.Incomplete,
+            Truncated = exchange.Truncated,
+        };
+    }
+
+    /// <summary>The URL the request was for: absolute-form targets as they are, else Host (or the server address) plus the target.</summary>
+    static string AbsoluteUrl(HttpExchange exchange)
+    {
+        string target = exchange.Request!.Target;
+        if (RecordedUrl.IsHttp(target))
+            return target;
+        string scheme = exchange.Connection.IsTls ? "https" : "http";
+        string host = exchange.Request.GetHeader("Host")
+            ?? exchange.Connection.ServerEndPoint?.ToString()
+            ?? "unknown-host";
+        return $"{scheme}://{host}{(target.StartsWith('/') ? target : "/" + target)}";
+    }
+}
