@@ -221,6 +221,28 @@ public sealed class PcapExportTsharkTests : IDisposable
     }
 
     [Fact]
+    public void Cut_bytes_alone_place_the_FIN_when_the_close_record_has_no_totals()
+    {
+        Tshark.Require();
+        var traffic = new RecordedTraffic();
+        traffic.Open(13, ConnectionRole.Client, ConnectionSource.Connect, "127.0.0.1:50510", "127.0.0.1:8000")
+            .Egress(HttpSamples.CurlGet("/download"))
+            .Ingress(HttpSamples.PythonHead(100_000) + HttpSamples.Html(8_000), cutBytes: 92_000);
+        traffic.Add(new ConnectionClosedRecord(traffic.Tick(), 13, 0, 0));
+
+        var (pcap, stats) = _export.Convert(traffic);
+
+        WiresharkAssert.CleanDissection(pcap, allowedWarnings: GapWarnings);
+        // The server's FIN follows its last data segment by exactly the cut bytes.
+        var server = Tshark.Fields(pcap, "tcp.srcport == 8000 && (tcp.len > 0 || tcp.flags.fin == 1)", "tcp.seq", "tcp.len", "tcp.flags.fin");
+        var (last, fin) = (server[^2], server[^1]);
+        Assert.Equal("1", fin[2]);
+        Assert.Equal(long.Parse(last[0]) + long.Parse(last[1]) + 92_000, long.Parse(fin[0]));
+        Assert.Equal([["1"]], Tshark.Fields(pcap, "tcp.analysis.lost_segment", "tcp.flags.fin"));
+        Assert.Equal(92_000, stats.GapBytes);
+    }
+
+    [Fact]
     public void Connection_open_before_recording_starts_mid_stream_without_handshake()
     {
         Tshark.Require();
