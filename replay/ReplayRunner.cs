@@ -30,6 +30,7 @@ public static class ReplayRunner
             MaxConnectionsPerServer = options.Concurrency,
             ConnectTimeout = options.Resilience.AttemptTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            ActivityHeadersPropagator = null, // never add trace headers the recording did not have
         };
         using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         using var limiter = options.Timing == TimingMode.Rate ? PipelineFactory.CreateRateLimiter(options.Rate) : null;

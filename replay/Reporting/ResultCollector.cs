@@ -24,6 +24,7 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
     readonly Lock _lock = new();
     readonly LatencyRecorder _replay = new(), _recorded = new(), _lag = new();
     readonly Dictionary<string, RouteStats> _routes = new(StringComparer.Ordinal);
+    readonly Dictionary<ReplayRequest, string> _routeOf = new(ReferenceEqualityComparer.Instance);
     readonly List<MismatchReport> _mismatches = [];
     readonly List<ErrorReport> _errors = [];
     readonly Dictionary<string, int> _notCompared = new(StringComparer.Ordinal);
@@ -36,13 +37,12 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
     public void Add(ReplayRequest request, int iteration, SendOutcome outcome, ComparisonResult? comparison,
         TimeSpan scheduleLag, DateTimeOffset sentAt)
     {
-        string route = RouteTemplate.For(request.Method, request.PathAndQuery);
-        var summary = new RequestSummary(request.Method, outcome.Url, request.Url);
         lock (_lock)
         {
+            string route = Route(request);
             _total++;
             _lag.Record(scheduleLag);
-            var stats = Route(route);
+            var stats = Stats(route);
             stats.Count++;
             if (request.RecordedMilliseconds is double recordedMs)
             {
@@ -57,7 +57,7 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
                 string kind = outcome.ErrorKind ?? ErrorKinds.Other;
                 _errorKinds[kind] = _errorKinds.GetValueOrDefault(kind) + 1;
                 if (_errors.Count < MaxListedErrors)
-                    _errors.Add(new ErrorReport(request.Index, iteration, route, summary, kind, outcome.ErrorMessage ?? kind, outcome.Attempts));
+                    _errors.Add(new ErrorReport(request.Index, iteration, route, Summary(request, outcome), kind, outcome.ErrorMessage ?? kind, outcome.Attempts));
                 else
                     _errorsNotListed++;
             }
@@ -79,7 +79,7 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
                 {
                     _mismatched++;
                     stats.Mismatched++;
-                    _mismatches.Add(new MismatchReport(request.Index, iteration, route, summary,
+                    _mismatches.Add(new MismatchReport(request.Index, iteration, route, Summary(request, outcome),
                         Expected(request), Actual(response),
                         comparison.Differences(request.Response.Status, response.Status)));
                 }
@@ -141,7 +141,17 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
         }
     }
 
-    RouteStats Route(string route)
+    /// <summary>Route templates are computed once per plan item: the regexes are not free at full speed.</summary>
+    string Route(ReplayRequest request)
+    {
+        if (!_routeOf.TryGetValue(request, out var route))
+            _routeOf[request] = route = RouteTemplate.For(request.Method, request.PathAndQuery);
+        return route;
+    }
+
+    static RequestSummary Summary(ReplayRequest request, SendOutcome outcome) => new(request.Method, outcome.Url, request.Url);
+
+    RouteStats Stats(string route)
     {
         if (!_routes.TryGetValue(route, out var stats))
             _routes[route] = stats = new RouteStats();

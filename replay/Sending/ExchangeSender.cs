@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using Capture.Replay.Comparison;
 using Capture.Replay.Input;
@@ -73,27 +74,40 @@ public sealed class ExchangeSender(HttpClient client, RequestFactory factory, Re
         using var message = factory.Create(request);
         using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         var headers = new List<HeaderField>();
-        foreach (var h in response.Headers)
-            foreach (var v in h.Value)
+        // NonValidated: the values as received, without parsing every header into typed objects.
+        foreach (var h in response.Headers.NonValidated)
+            foreach (string v in h.Value)
                 headers.Add(new HeaderField(h.Key, v));
-        foreach (var h in response.Content.Headers)
-            foreach (var v in h.Value)
+        foreach (var h in response.Content.Headers.NonValidated)
+            foreach (string v in h.Value)
                 headers.Add(new HeaderField(h.Key, v));
 
-        await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        var (body, truncated) = await ReadBodyAsync(response.Content, ct).ConfigureAwait(false);
+        return new ReceivedResponse((int)response.StatusCode, headers, body, truncated);
+    }
+
+    /// <summary>Reads the body up to the cap; a body announced within the cap is read in one go.</summary>
+    async Task<(byte[], bool)> ReadBodyAsync(HttpContent content, CancellationToken ct)
+    {
+        if (content.Headers.ContentLength is long length && length <= maxBodyBytes)
+            return (await content.ReadAsByteArrayAsync(ct).ConfigureAwait(false), false);
+        await using var stream = await content.ReadAsStreamAsync(ct).ConfigureAwait(false);
         var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        bool truncated = false;
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
         {
-            if (buffer.Length + read > maxBodyBytes)
+            int read;
+            while ((read = await stream.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
             {
-                truncated = true;
-                break;
+                if (buffer.Length + read > maxBodyBytes)
+                    return (buffer.ToArray(), true);
+                buffer.Write(chunk, 0, read);
             }
-            buffer.Write(chunk, 0, read);
+            return (buffer.ToArray(), false);
         }
-        return new ReceivedResponse((int)response.StatusCode, headers, buffer.ToArray(), truncated);
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Capture.Replay.Input;
 
 namespace Capture.Replay.Sending;
@@ -35,10 +36,14 @@ public sealed class RequestFactory(Uri target, RequestRewrites rewrites)
         return _origin + _basePath + path;
     }
 
+    // Parsing the URL is a visible cost at full speed and a plan item always maps to the same URL.
+    readonly ConcurrentDictionary<ReplayRequest, Uri> _uris = new(ReferenceEqualityComparer.Instance);
+
     /// <summary>A fresh message (a message can be sent only once, so each attempt gets its own).</summary>
     public HttpRequestMessage Create(ReplayRequest request)
     {
-        var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(UrlFor(request), Verbatim))
+        var uri = _uris.GetOrAdd(request, r => new Uri(UrlFor(r), Verbatim));
+        var message = new HttpRequestMessage(Method(request.Method), uri)
         {
             Version = System.Net.HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
@@ -71,6 +76,19 @@ public sealed class RequestFactory(Uri target, RequestRewrites rewrites)
         }
         return message;
     }
+
+    /// <summary>The shared instances for common methods (HttpClient recognises them without string compares).</summary>
+    static HttpMethod Method(string name) => name switch
+    {
+        "GET" => HttpMethod.Get,
+        "POST" => HttpMethod.Post,
+        "PUT" => HttpMethod.Put,
+        "DELETE" => HttpMethod.Delete,
+        "HEAD" => HttpMethod.Head,
+        "PATCH" => HttpMethod.Patch,
+        "OPTIONS" => HttpMethod.Options,
+        _ => new HttpMethod(name),
+    };
 
     static string RecordedHost(ReplayRequest request) =>
         request.Headers.FirstOrDefault(h => string.Equals(h.Name, "Host", StringComparison.OrdinalIgnoreCase))?.Value
