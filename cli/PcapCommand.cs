@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Capture.Format;
 using Capture.Format.Pcap;
@@ -74,12 +75,13 @@ public static class PcapCommand
         using var reader = new CaptureReader(inputStream, input);
 
         using var interrupted = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        void OnSignal(PosixSignalContext context)
         {
-            e.Cancel = true; // stop converting and remove the partial file instead of dying
+            context.Cancel = true; // stop converting and remove the partial file instead of dying
             interrupted.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        }
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
         // A file is written under a temporary name and renamed when whole, so OUT is never half a file.
         string? temporary = toStdout ? null : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.{Environment.ProcessId}.partial");
@@ -105,7 +107,6 @@ public static class PcapCommand
         }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
             if (temporary is not null && File.Exists(temporary))
                 File.Delete(temporary);
         }
