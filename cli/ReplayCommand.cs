@@ -5,7 +5,6 @@ using Capture.Format.Reassembly;
 using Capture.Replay;
 using Capture.Replay.Comparison;
 using Capture.Replay.Input;
-using Capture.Replay.Latency;
 using Capture.Replay.Reporting;
 using Capture.Replay.Sending;
 using Spectre.Console;
@@ -40,6 +39,7 @@ public static class ReplayCommand
         var compareHeader = new Option<string[]>("--compare-header") { Description = "Response header whose value must match; repeatable." };
         var ignoreJson = new Option<string[]>("--ignore-json") { Description = "JSON path left out of body comparison ($.a.b, $.items[*].id, $..timestamp); repeatable." };
 
+        var harOut = new Option<string?>("--har-out") { Description = "Write the replayed exchanges (sent requests, target's answers) as HAR 1.2 to this file." };
         var report = new Option<string?>("--report") { Description = "Write the full report (summary, routes, every mismatch) as JSON to this file." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout instead of the summary table." };
         var maxMismatch = new Option<string>("--max-mismatch") { Description = "Exit 0 while mismatches + errors are at most N% of requests (default 0).", DefaultValueFactory = _ => "0" };
@@ -57,7 +57,7 @@ public static class ReplayCommand
             speed, rate, max, concurrency, loop, duration,
             timeout, totalTimeout, retries, retryUnsafe,
             statusClass, compareHeader, ignoreJson,
-            report, json, maxMismatch,
+            report, harOut, json, maxMismatch,
             pid, host, method, pathPrefix, status, excludePath,
         };
 
@@ -107,19 +107,23 @@ public static class ReplayCommand
                     IgnoreJson = (parsed.GetValue(ignoreJson) ?? []).Select(JsonPath).ToList(),
                 },
                 MaxMismatchPercent = Percent(parsed.GetValue(maxMismatch)!),
+                KeepExchanges = parsed.GetValue(harOut) is not null,
             };
 
             var plan = LoadPlan(parsed.GetValue(input)!, filter);
             // Open the report file before replaying so an unwritable path fails in a second, not after the run.
-            using var reportFile = parsed.GetValue(report) is string reportPath ? OpenReport(reportPath) : null;
+            using var reportFile = parsed.GetValue(report) is string reportPath ? OpenOutput(reportPath, "report") : null;
+            using var harFile = parsed.GetValue(harOut) is string harPath ? OpenOutput(harPath, "HAR output") : null;
             var result = Run(plan, options);
 
             if (reportFile is not null)
                 ReportJson.Write(result, reportFile);
+            if (harFile is not null)
+                ReplayHarWriter.Write(result, options, harFile);
             if (parsed.GetValue(json))
                 Console.Out.WriteLine(ReportJson.ToJson(result));
             else
-                SummaryTable.Print(result);
+                ReplaySummaryTable.Print(result);
 
             if (result.Interrupted)
                 return ExitCodes.Interrupted;
@@ -174,7 +178,7 @@ public static class ReplayCommand
         return result!;
     }
 
-    static FileStream OpenReport(string path)
+    static FileStream OpenOutput(string path, string what)
     {
         try
         {
@@ -182,7 +186,7 @@ public static class ReplayCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UserError($"Cannot write the report {path}: {(e is DirectoryNotFoundException ? "its directory does not exist" : e.Message.TrimEnd('.'))}.", ExitCodes.Output);
+            throw new UserError($"Cannot write the {what} {path}: {(e is DirectoryNotFoundException ? "its directory does not exist" : e.Message.TrimEnd('.'))}.", ExitCodes.Output);
         }
     }
 
@@ -271,65 +275,4 @@ public static class ReplayCommand
     }
 
     static UserError Usage(string sentence) => new(sentence, ExitCodes.Usage);
-
-    /// <summary>The human summary on stdout: totals, latency against the recording, routes, first mismatches.</summary>
-    static class SummaryTable
-    {
-        const int MismatchesShown = 10;
-
-        public static void Print(ReplayReport r)
-        {
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-            if (Console.IsOutputRedirected)
-                console.Profile.Width = 120; // a file or pipe has no width; 80 would wrap route names
-            var s = r.Summary;
-            var totals = new Table().Border(TableBorder.Simple).HideHeaders().AddColumn("").AddColumn("");
-            void Row(string name, string value) => totals.AddRow(Markup.Escape(name), Markup.Escape(value));
-            Row("input", r.Source);
-            Row("target", r.Target);
-            Row("requests", $"{s.Total} in {r.DurationSeconds:F1}s ({s.RequestsPerSecond:F1}/s)" + (r.Interrupted ? ", interrupted" : ""));
-            Row("matched", $"{s.Matched}");
-            Row("mismatched", $"{s.Mismatched}");
-            Row("errors", s.Errors == 0 ? "0" : $"{s.Errors} ({string.Join(", ", s.ErrorKinds.Select(k => $"{k.Key} {k.Value}"))})");
-            Row("gate", $"{s.MismatchPercent:0.###}% mismatched or failed, limit {s.MaxMismatchPercent:0.###}%: {(s.Passed ? "pass" : "FAIL")}");
-            if (s.BodiesNotCompared.Count > 0)
-                Row("bodies not compared", string.Join(", ", s.BodiesNotCompared.Select(k => $"{k.Key} {k.Value}")));
-            if (s.Retries > 0 || s.CircuitBreaks > 0)
-                Row("resilience", $"{s.Retries} retries, circuit opened {s.CircuitBreaks} times");
-            if (s.SkippedNotHttp > 0 || s.Filtered > 0)
-                Row("left out", $"{s.SkippedNotHttp} non-http entries, {s.Filtered} filtered");
-            Row("latency replay", Latency(s.ReplayLatency));
-            Row("latency recorded", Latency(s.RecordedLatency));
-            console.Write(totals);
-
-            if (r.Routes.Count > 0)
-            {
-                var routes = new Table().Border(TableBorder.Simple)
-                    .AddColumn("route").AddColumn("n", c => c.RightAligned()).AddColumn("ok", c => c.RightAligned())
-                    .AddColumn("diff", c => c.RightAligned()).AddColumn("err", c => c.RightAligned())
-                    .AddColumn("p50 ms replay/rec", c => c.RightAligned()).AddColumn("p99 ms replay/rec", c => c.RightAligned());
-                foreach (var route in r.Routes)
-                {
-                    string flag = route.Mismatched + route.Errors > 0 ? "[red]" : "";
-                    string end = flag.Length > 0 ? "[/]" : "";
-                    routes.AddRow(flag + Markup.Escape(route.Route) + end, $"{route.Count}", $"{route.Matched}",
-                        flag + $"{route.Mismatched}" + end, flag + $"{route.Errors}" + end,
-                        Pair(route.ReplayLatency.P50, route.RecordedLatency.P50), Pair(route.ReplayLatency.P99, route.RecordedLatency.P99));
-                }
-                console.Write(routes);
-            }
-
-            foreach (var m in r.Mismatches.Take(MismatchesShown))
-                console.WriteLine($"mismatch #{m.Index} {m.Request.Method} {m.Request.Url}: {string.Join("; ", m.Diff.Take(3))}", new Style());
-            if (r.Mismatches.Count > MismatchesShown)
-                console.WriteLine($"... and {r.Mismatches.Count - MismatchesShown} more mismatches (see --report).", new Style());
-        }
-
-        static string Latency(LatencySummary l) => l.Count == 0
-            ? "-"
-            : $"p50 {l.P50:0.##} ms, p90 {l.P90:0.##} ms, p99 {l.P99:0.##} ms, max {l.Max:0.##} ms";
-
-        static string Pair(double? replay, double? recorded) =>
-            $"{(replay is double a ? a.ToString("0.##", CultureInfo.InvariantCulture) : "-")} / {(recorded is double b ? b.ToString("0.##", CultureInfo.InvariantCulture) : "-")}";
-    }
 }

@@ -63,7 +63,8 @@ public static class HarPlanReader
             throw new CaptureFormatException($"{source}: entry {position} has no request object.");
         string method = String(request, "method") ?? throw new CaptureFormatException($"{source}: entry {position} has no request method.");
         string url = String(request, "url") ?? throw new CaptureFormatException($"{source}: entry {position} has no request url.");
-        if (!RecordedUrl.IsHttp(url))
+        // Not replayable: data:/blob:/ws: URLs, and upgraded exchanges (WebSocket) whose rest is not HTTP.
+        if (!RecordedUrl.IsHttp(url) || Flag(entry, "_upgraded"))
             return null;
 
         var response = entry.TryGetProperty("response", out var r) && r.ValueKind == JsonValueKind.Object ? r : default;

@@ -1,0 +1,67 @@
+using System.Globalization;
+using Capture.Replay.Latency;
+using Capture.Replay.Reporting;
+using Spectre.Console;
+
+namespace Capture.Cli;
+
+/// <summary>The human summary on stdout: totals, latency against the recording, routes, first mismatches.</summary>
+public static class ReplaySummaryTable
+{
+    const int MismatchesShown = 10;
+
+    public static void Print(ReplayReport r)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        if (Console.IsOutputRedirected)
+            console.Profile.Width = 120; // a file or pipe has no width; 80 would wrap route names
+        var s = r.Summary;
+        var totals = new Table().Border(TableBorder.Simple).HideHeaders().AddColumn("").AddColumn("");
+        void Row(string name, string value) => totals.AddRow(Markup.Escape(name), Markup.Escape(value));
+        Row("input", r.Source);
+        Row("target", r.Target);
+        Row("requests", $"{s.Total} in {r.DurationSeconds:F1}s ({s.RequestsPerSecond:F1}/s)" + (r.Interrupted ? ", interrupted" : ""));
+        Row("matched", $"{s.Matched}");
+        Row("mismatched", $"{s.Mismatched}");
+        Row("errors", s.Errors == 0 ? "0" : $"{s.Errors} ({string.Join(", ", s.ErrorKinds.Select(k => $"{k.Key} {k.Value}"))})");
+        Row("gate", $"{s.MismatchPercent:0.###}% mismatched or failed, limit {s.MaxMismatchPercent:0.###}%: {(s.Passed ? "pass" : "FAIL")}");
+        if (s.BodiesNotCompared.Count > 0)
+            Row("bodies not compared", string.Join(", ", s.BodiesNotCompared.Select(k => $"{k.Key} {k.Value}")));
+        if (s.Retries > 0 || s.CircuitBreaks > 0)
+            Row("resilience", $"{s.Retries} retries, circuit opened {s.CircuitBreaks} times");
+        if (s.SkippedNotHttp > 0 || s.Filtered > 0)
+            Row("left out", $"{s.SkippedNotHttp} non-http entries, {s.Filtered} filtered");
+        Row("latency replay", Latency(s.ReplayLatency));
+        Row("latency recorded", Latency(s.RecordedLatency));
+        console.Write(totals);
+
+        if (r.Routes.Count > 0)
+        {
+            var routes = new Table().Border(TableBorder.Simple)
+                .AddColumn("route").AddColumn("n", c => c.RightAligned()).AddColumn("ok", c => c.RightAligned())
+                .AddColumn("diff", c => c.RightAligned()).AddColumn("err", c => c.RightAligned())
+                .AddColumn("p50 ms replay/rec", c => c.RightAligned()).AddColumn("p99 ms replay/rec", c => c.RightAligned());
+            foreach (var route in r.Routes)
+            {
+                string flag = route.Mismatched + route.Errors > 0 ? "[red]" : "";
+                string end = flag.Length > 0 ? "[/]" : "";
+                routes.AddRow(flag + Markup.Escape(route.Route) + end, $"{route.Count}", $"{route.Matched}",
+                    flag + $"{route.Mismatched}" + end, flag + $"{route.Errors}" + end,
+                    Pair(route.ReplayLatency.P50, route.RecordedLatency.P50), Pair(route.ReplayLatency.P99, route.RecordedLatency.P99));
+            }
+            console.Write(routes);
+        }
+
+        foreach (var m in r.Mismatches.Take(MismatchesShown))
+            console.WriteLine($"mismatch #{m.Index} {m.Request.Method} {m.Request.Url}: {string.Join("; ", m.Diff.Take(3))}", new Style());
+        if (r.Mismatches.Count > MismatchesShown)
+            console.WriteLine($"... and {r.Mismatches.Count - MismatchesShown} more mismatches (see --report).", new Style());
+    }
+
+    static string Latency(LatencySummary l) => l.Count == 0
+        ? "-"
+        : $"p50 {l.P50:0.##} ms, p90 {l.P90:0.##} ms, p99 {l.P99:0.##} ms, max {l.Max:0.##} ms";
+
+    static string Pair(double? replay, double? recorded) =>
+        $"{(replay is double a ? a.ToString("0.##", CultureInfo.InvariantCulture) : "-")} / {(recorded is double b ? b.ToString("0.##", CultureInfo.InvariantCulture) : "-")}";
+}
