@@ -27,16 +27,16 @@ public sealed class HarWriter : IDisposable
             SkipValidation = true,
         });
         _json.WriteStartObject();
-        _json.WritePropertyName("log");
+        _json.WritePropertyName(Names.log);
         _json.WriteStartObject();
-        _json.WriteString("version", "1.2");
-        _json.WritePropertyName("creator");
+        _json.WriteString(Names.version, "1.2");
+        _json.WritePropertyName(Names.creator);
         WriteCreator(creator);
-        _json.WriteStartArray("pages");
+        _json.WriteStartArray(Names.pages);
         _json.WriteEndArray();
         if (comment is not null)
-            _json.WriteString("comment", comment);
-        _json.WriteStartArray("entries");
+            _json.WriteString(Names.comment, comment);
+        _json.WriteStartArray(Names.entries);
     }
 
     public long EntriesWritten { get; private set; }
@@ -55,37 +55,37 @@ public sealed class HarWriter : IDisposable
         var j = _json;
         j.WriteStartObject();
         if (entry.PageRef is not null)
-            j.WriteString("pageref", entry.PageRef);
-        j.WriteString("startedDateTime", FormatDate(entry.StartedDateTime));
-        j.WriteNumber("time", Round(entry.Time));
-        j.WritePropertyName("request");
+            j.WriteString(Names.pageref, entry.PageRef);
+        j.WriteString(Names.startedDateTime, FormatDate(entry.StartedDateTime));
+        j.WriteNumber(Names.time, Round(entry.Time));
+        j.WritePropertyName(Names.request);
         WriteRequest(entry.Request);
-        j.WritePropertyName("response");
+        j.WritePropertyName(Names.response);
         WriteResponse(entry.Response);
-        j.WriteStartObject("cache");
+        j.WriteStartObject(Names.cache);
         j.WriteEndObject();
-        j.WritePropertyName("timings");
+        j.WritePropertyName(Names.timings);
         WriteTimings(entry.Timings);
         if (entry.ServerIPAddress is not null)
-            j.WriteString("serverIPAddress", entry.ServerIPAddress);
+            j.WriteString(Names.serverIPAddress, entry.ServerIPAddress);
         if (entry.Connection is not null)
-            j.WriteString("connection", entry.Connection);
-        WriteOptional("comment", entry.Comment);
+            j.WriteString(Names.connection, entry.Connection);
+        WriteOptional(Names.comment, entry.Comment);
         if (entry.Pid is { } pid)
-            j.WriteNumber("_pid", pid);
-        WriteOptional("_process", entry.Process);
+            j.WriteNumber(Names.Upid, pid);
+        WriteOptional(Names.Uprocess, entry.Process);
         if (entry.ConnectionId is { } id)
-            j.WriteNumber("_connectionId", id);
+            j.WriteNumber(Names.UconnectionId, id);
         if (entry.Incomplete is { } incomplete)
-            j.WriteBoolean("_incomplete", incomplete);
+            j.WriteBoolean(Names.Uincomplete, incomplete);
         if (entry.GapBytes is { } gap)
-            j.WriteNumber("_gapBytes", gap);
+            j.WriteNumber(Names.UgapBytes, gap);
         if (entry.Truncated is { } truncated)
-            j.WriteBoolean("_truncated", truncated);
+            j.WriteBoolean(Names.Utruncated, truncated);
         if (entry.Malformed is { } malformed)
-            j.WriteBoolean("_malformed", malformed);
+            j.WriteBoolean(Names.Umalformed, malformed);
         if (entry.Upgraded is { } upgraded)
-            j.WriteBoolean("_upgraded", upgraded);
+            j.WriteBoolean(Names.Uupgraded, upgraded);
         j.WriteEndObject();
         EntriesWritten++;
         if (j.BytesPending > FlushThresholdBytes)
@@ -113,9 +113,9 @@ public sealed class HarWriter : IDisposable
     private void WriteCreator(HarCreator creator)
     {
         _json.WriteStartObject();
-        _json.WriteString("name", creator.Name);
-        _json.WriteString("version", creator.Version);
-        WriteOptional("comment", creator.Comment);
+        _json.WriteString(Names.name, creator.Name);
+        _json.WriteString(Names.version, creator.Version);
+        WriteOptional(Names.comment, creator.Comment);
         _json.WriteEndObject();
     }
 
@@ -123,36 +123,36 @@ public sealed class HarWriter : IDisposable
     {
         var j = _json;
         j.WriteStartObject();
-        j.WriteString("method", r.Method);
-        j.WriteString("url", r.Url);
-        j.WriteString("httpVersion", r.HttpVersion);
+        j.WriteString(Names.method, r.Method);
+        j.WriteString(Names.url, r.Url);
+        j.WriteString(Names.httpVersion, r.HttpVersion);
         WriteCookies(r.Cookies);
-        WriteNameValues("headers", r.Headers);
-        WriteNameValues("queryString", r.QueryString);
+        WriteNameValues(Names.headers, r.Headers);
+        WriteNameValues(Names.queryString, r.QueryString);
         if (r.PostData is { } post)
         {
-            j.WriteStartObject("postData");
-            j.WriteString("mimeType", post.MimeType);
-            j.WriteStartArray("params");
+            j.WriteStartObject(Names.postData);
+            j.WriteString(Names.mimeType, post.MimeType);
+            j.WriteStartArray(Names.@params);
             foreach (var p in post.Params)
             {
                 j.WriteStartObject();
-                j.WriteString("name", p.Name);
-                WriteOptional("value", p.Value);
-                WriteOptional("fileName", p.FileName);
-                WriteOptional("contentType", p.ContentType);
-                WriteOptional("comment", p.Comment);
+                j.WriteString(Names.name, p.Name);
+                WriteOptional(Names.value, p.Value);
+                WriteOptional(Names.fileName, p.FileName);
+                WriteOptional(Names.contentType, p.ContentType);
+                WriteOptional(Names.comment, p.Comment);
                 j.WriteEndObject();
             }
             j.WriteEndArray();
-            WriteOptional("text", post.Text);
-            WriteOptional("_encoding", post.Encoding);
-            WriteOptional("comment", post.Comment);
+            WriteOptional(Names.text, post.Text);
+            WriteOptional(Names.Uencoding, post.Encoding);
+            WriteOptional(Names.comment, post.Comment);
             j.WriteEndObject();
         }
-        j.WriteNumber("headersSize", r.HeadersSize);
-        j.WriteNumber("bodySize", r.BodySize);
-        WriteOptional("comment", r.Comment);
+        j.WriteNumber(Names.headersSize, r.HeadersSize);
+        j.WriteNumber(Names.bodySize, r.BodySize);
+        WriteOptional(Names.comment, r.Comment);
         j.WriteEndObject();
     }
 
@@ -160,24 +160,24 @@ public sealed class HarWriter : IDisposable
     {
         var j = _json;
         j.WriteStartObject();
-        j.WriteNumber("status", r.Status);
-        j.WriteString("statusText", r.StatusText);
-        j.WriteString("httpVersion", r.HttpVersion);
+        j.WriteNumber(Names.status, r.Status);
+        j.WriteString(Names.statusText, r.StatusText);
+        j.WriteString(Names.httpVersion, r.HttpVersion);
         WriteCookies(r.Cookies);
-        WriteNameValues("headers", r.Headers);
-        j.WriteStartObject("content");
-        j.WriteNumber("size", r.Content.Size);
+        WriteNameValues(Names.headers, r.Headers);
+        j.WriteStartObject(Names.content);
+        j.WriteNumber(Names.size, r.Content.Size);
         if (r.Content.Compression is { } compression)
-            j.WriteNumber("compression", compression);
-        j.WriteString("mimeType", r.Content.MimeType);
-        WriteOptional("text", r.Content.Text);
-        WriteOptional("encoding", r.Content.Encoding);
-        WriteOptional("comment", r.Content.Comment);
+            j.WriteNumber(Names.compression, compression);
+        j.WriteString(Names.mimeType, r.Content.MimeType);
+        WriteOptional(Names.text, r.Content.Text);
+        WriteOptional(Names.encoding, r.Content.Encoding);
+        WriteOptional(Names.comment, r.Content.Comment);
         j.WriteEndObject();
-        j.WriteString("redirectURL", r.RedirectUrl);
-        j.WriteNumber("headersSize", r.HeadersSize);
-        j.WriteNumber("bodySize", r.BodySize);
-        WriteOptional("comment", r.Comment);
+        j.WriteString(Names.redirectURL, r.RedirectUrl);
+        j.WriteNumber(Names.headersSize, r.HeadersSize);
+        j.WriteNumber(Names.bodySize, r.BodySize);
+        WriteOptional(Names.comment, r.Comment);
         j.WriteEndObject();
     }
 
@@ -185,55 +185,55 @@ public sealed class HarWriter : IDisposable
     {
         var j = _json;
         j.WriteStartObject();
-        j.WriteNumber("blocked", Round(t.Blocked));
-        j.WriteNumber("dns", Round(t.Dns));
-        j.WriteNumber("connect", Round(t.Connect));
-        j.WriteNumber("send", Round(t.Send));
-        j.WriteNumber("wait", Round(t.Wait));
-        j.WriteNumber("receive", Round(t.Receive));
-        j.WriteNumber("ssl", Round(t.Ssl));
-        WriteOptional("comment", t.Comment);
+        j.WriteNumber(Names.blocked, Round(t.Blocked));
+        j.WriteNumber(Names.dns, Round(t.Dns));
+        j.WriteNumber(Names.connect, Round(t.Connect));
+        j.WriteNumber(Names.send, Round(t.Send));
+        j.WriteNumber(Names.wait, Round(t.Wait));
+        j.WriteNumber(Names.receive, Round(t.Receive));
+        j.WriteNumber(Names.ssl, Round(t.Ssl));
+        WriteOptional(Names.comment, t.Comment);
         j.WriteEndObject();
     }
 
     private void WriteCookies(List<HarCookie> cookies)
     {
         var j = _json;
-        j.WriteStartArray("cookies");
+        j.WriteStartArray(Names.cookies);
         foreach (var c in cookies)
         {
             j.WriteStartObject();
-            j.WriteString("name", c.Name);
-            j.WriteString("value", c.Value);
-            WriteOptional("path", c.Path);
-            WriteOptional("domain", c.Domain);
-            WriteOptional("expires", c.Expires);
+            j.WriteString(Names.name, c.Name);
+            j.WriteString(Names.value, c.Value);
+            WriteOptional(Names.path, c.Path);
+            WriteOptional(Names.domain, c.Domain);
+            WriteOptional(Names.expires, c.Expires);
             if (c.HttpOnly is { } httpOnly)
-                j.WriteBoolean("httpOnly", httpOnly);
+                j.WriteBoolean(Names.httpOnly, httpOnly);
             if (c.Secure is { } secure)
-                j.WriteBoolean("secure", secure);
-            WriteOptional("comment", c.Comment);
+                j.WriteBoolean(Names.secure, secure);
+            WriteOptional(Names.comment, c.Comment);
             j.WriteEndObject();
         }
         j.WriteEndArray();
     }
 
-    private void WriteNameValues(string property, List<HarNameValue> items)
+    private void WriteNameValues(JsonEncodedText property, List<HarNameValue> items)
     {
         var j = _json;
         j.WriteStartArray(property);
         foreach (var item in items)
         {
             j.WriteStartObject();
-            j.WriteString("name", item.Name);
-            j.WriteString("value", item.Value);
-            WriteOptional("comment", item.Comment);
+            j.WriteString(Names.name, item.Name);
+            j.WriteString(Names.value, item.Value);
+            WriteOptional(Names.comment, item.Comment);
             j.WriteEndObject();
         }
         j.WriteEndArray();
     }
 
-    private void WriteOptional(string name, string? value)
+    private void WriteOptional(JsonEncodedText name, string? value)
     {
         if (value is not null)
             _json.WriteString(name, value);
@@ -241,4 +241,70 @@ public sealed class HarWriter : IDisposable
 
     /// <summary>Microsecond resolution is plenty; it also keeps the numbers short.</summary>
     private static double Round(double ms) => Math.Round(ms, 3);
+
+    /// <summary>Property names encoded once: the writer then copies bytes instead of transcoding names for every entry.</summary>
+    private static class Names
+    {
+#pragma warning disable IDE1006 // named exactly like the JSON properties
+        public static readonly JsonEncodedText UconnectionId = JsonEncodedText.Encode("_connectionId");
+        public static readonly JsonEncodedText Uencoding = JsonEncodedText.Encode("_encoding");
+        public static readonly JsonEncodedText UgapBytes = JsonEncodedText.Encode("_gapBytes");
+        public static readonly JsonEncodedText Uincomplete = JsonEncodedText.Encode("_incomplete");
+        public static readonly JsonEncodedText Umalformed = JsonEncodedText.Encode("_malformed");
+        public static readonly JsonEncodedText Upid = JsonEncodedText.Encode("_pid");
+        public static readonly JsonEncodedText Uprocess = JsonEncodedText.Encode("_process");
+        public static readonly JsonEncodedText Utruncated = JsonEncodedText.Encode("_truncated");
+        public static readonly JsonEncodedText Uupgraded = JsonEncodedText.Encode("_upgraded");
+        public static readonly JsonEncodedText blocked = JsonEncodedText.Encode("blocked");
+        public static readonly JsonEncodedText bodySize = JsonEncodedText.Encode("bodySize");
+        public static readonly JsonEncodedText cache = JsonEncodedText.Encode("cache");
+        public static readonly JsonEncodedText comment = JsonEncodedText.Encode("comment");
+        public static readonly JsonEncodedText compression = JsonEncodedText.Encode("compression");
+        public static readonly JsonEncodedText connect = JsonEncodedText.Encode("connect");
+        public static readonly JsonEncodedText connection = JsonEncodedText.Encode("connection");
+        public static readonly JsonEncodedText content = JsonEncodedText.Encode("content");
+        public static readonly JsonEncodedText contentType = JsonEncodedText.Encode("contentType");
+        public static readonly JsonEncodedText cookies = JsonEncodedText.Encode("cookies");
+        public static readonly JsonEncodedText creator = JsonEncodedText.Encode("creator");
+        public static readonly JsonEncodedText dns = JsonEncodedText.Encode("dns");
+        public static readonly JsonEncodedText domain = JsonEncodedText.Encode("domain");
+        public static readonly JsonEncodedText encoding = JsonEncodedText.Encode("encoding");
+        public static readonly JsonEncodedText entries = JsonEncodedText.Encode("entries");
+        public static readonly JsonEncodedText expires = JsonEncodedText.Encode("expires");
+        public static readonly JsonEncodedText fileName = JsonEncodedText.Encode("fileName");
+        public static readonly JsonEncodedText headers = JsonEncodedText.Encode("headers");
+        public static readonly JsonEncodedText headersSize = JsonEncodedText.Encode("headersSize");
+        public static readonly JsonEncodedText httpOnly = JsonEncodedText.Encode("httpOnly");
+        public static readonly JsonEncodedText httpVersion = JsonEncodedText.Encode("httpVersion");
+        public static readonly JsonEncodedText log = JsonEncodedText.Encode("log");
+        public static readonly JsonEncodedText method = JsonEncodedText.Encode("method");
+        public static readonly JsonEncodedText mimeType = JsonEncodedText.Encode("mimeType");
+        public static readonly JsonEncodedText name = JsonEncodedText.Encode("name");
+        public static readonly JsonEncodedText pageref = JsonEncodedText.Encode("pageref");
+        public static readonly JsonEncodedText pages = JsonEncodedText.Encode("pages");
+        public static readonly JsonEncodedText @params = JsonEncodedText.Encode("params");
+        public static readonly JsonEncodedText path = JsonEncodedText.Encode("path");
+        public static readonly JsonEncodedText postData = JsonEncodedText.Encode("postData");
+        public static readonly JsonEncodedText queryString = JsonEncodedText.Encode("queryString");
+        public static readonly JsonEncodedText receive = JsonEncodedText.Encode("receive");
+        public static readonly JsonEncodedText redirectURL = JsonEncodedText.Encode("redirectURL");
+        public static readonly JsonEncodedText request = JsonEncodedText.Encode("request");
+        public static readonly JsonEncodedText response = JsonEncodedText.Encode("response");
+        public static readonly JsonEncodedText secure = JsonEncodedText.Encode("secure");
+        public static readonly JsonEncodedText send = JsonEncodedText.Encode("send");
+        public static readonly JsonEncodedText serverIPAddress = JsonEncodedText.Encode("serverIPAddress");
+        public static readonly JsonEncodedText size = JsonEncodedText.Encode("size");
+        public static readonly JsonEncodedText ssl = JsonEncodedText.Encode("ssl");
+        public static readonly JsonEncodedText startedDateTime = JsonEncodedText.Encode("startedDateTime");
+        public static readonly JsonEncodedText status = JsonEncodedText.Encode("status");
+        public static readonly JsonEncodedText statusText = JsonEncodedText.Encode("statusText");
+        public static readonly JsonEncodedText text = JsonEncodedText.Encode("text");
+        public static readonly JsonEncodedText time = JsonEncodedText.Encode("time");
+        public static readonly JsonEncodedText timings = JsonEncodedText.Encode("timings");
+        public static readonly JsonEncodedText url = JsonEncodedText.Encode("url");
+        public static readonly JsonEncodedText value = JsonEncodedText.Encode("value");
+        public static readonly JsonEncodedText version = JsonEncodedText.Encode("version");
+        public static readonly JsonEncodedText wait = JsonEncodedText.Encode("wait");
+#pragma warning restore IDE1006
+    }
 }

@@ -17,7 +17,7 @@ public sealed class HttpMessage
     /// <summary>"HTTP/1.1", "HTTP/1.0"; empty when the head was lost or unreadable.</summary>
     public string Version { get; internal set; } = "";
 
-    public List<HttpHeader> Headers { get; } = [];
+    public List<HttpHeader> Headers { get; } = new(12);
     /// <summary>Trailer fields of a chunked body, in order.</summary>
     public List<HttpHeader> Trailers { get; } = [];
 

@@ -27,6 +27,10 @@ public sealed class HttpStreamParser : IDisposable
     private ulong _headStartNs;
     private bool _resyncAtLineStart;
     private ulong _lastNs;
+    // The memory behind the span Run is parsing, when the caller gave one (see Feed(ReadOnlyMemory)).
+    private ReadOnlyMemory<byte> _owner;
+    // A body referenced in the caller's memory instead of copied into _body.
+    private ReadOnlyMemory<byte>? _directBody;
 
     /// <param name="requests">True for the request direction.</param>
     /// <param name="methodOfPendingRequest">For responses: the method of the request the next response answers (HEAD and CONNECT change framing).</param>
@@ -55,14 +59,24 @@ public sealed class HttpStreamParser : IDisposable
         _resyncAtLineStart = true;
     }
 
-    public void Feed(ReadOnlySpan<byte> data, ulong timestampNs)
+    public void Feed(ReadOnlySpan<byte> data, ulong timestampNs) => Feed(data, default, timestampNs);
+
+    /// <summary>
+    /// Like <see cref="Feed(ReadOnlySpan{byte}, ulong)"/>, but a body that lies whole inside
+    /// <paramref name="data"/> is referenced instead of copied. The caller must not reuse the memory.
+    /// </summary>
+    public void Feed(ReadOnlyMemory<byte> data, ulong timestampNs) => Feed(data.Span, data, timestampNs);
+
+    private void Feed(ReadOnlySpan<byte> data, ReadOnlyMemory<byte> owner, ulong timestampNs)
     {
         _lastNs = timestampNs;
         if (data.IsEmpty)
             return;
         if (_pending.Length == 0)
         {
+            _owner = owner;
             int used = Run(data, timestampNs);
+            _owner = default;
             if (used < data.Length)
                 _pending.Append(data[used..]);
         }
@@ -238,7 +252,10 @@ public sealed class HttpStreamParser : IDisposable
                     if (_framing == BodyFraming.ContentLength)
                     {
                         int take = (int)Math.Min(_remaining, rest.Length);
-                        _body.Append(rest[..take]);
+                        if (take == _remaining && message.WireBodySize == 0 && !_owner.IsEmpty && take <= _options.MaxBodyBytes)
+                            _directBody = _owner.Slice(pos, take); // the whole body is here: no copy
+                        else
+                            _body.Append(rest[..take]);
                         message.WireBodySize += take;
                         _remaining -= take;
                         pos += take;
@@ -340,7 +357,8 @@ public sealed class HttpStreamParser : IDisposable
         _current = null;
         if (_body.OverLimit)
             message.Truncated = true;
-        message.Body = _body.Take();
+        message.Body = _directBody ?? _body.Take();
+        _directBody = null;
         _state = State.Head;
         _sink.OnMessage(message);
     }

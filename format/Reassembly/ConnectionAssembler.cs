@@ -86,9 +86,9 @@ internal sealed class ConnectionAssembler : IStreamConsumer, IHttpMessageSink, I
             _emit(exchange);
     }
 
-    void IStreamConsumer.OnData(Direction direction, ReadOnlySpan<byte> data, ulong timestampNs)
+    void IStreamConsumer.OnData(Direction direction, ReadOnlyMemory<byte> data, ulong timestampNs)
     {
-        EnsureParsers(direction, data);
+        EnsureParsers(direction, data.Span);
         ParserFor(direction).Feed(data, timestampNs);
     }
 

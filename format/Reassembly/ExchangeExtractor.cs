@@ -10,8 +10,9 @@ namespace Capture.Format.Reassembly;
 /// </summary>
 public sealed class ExchangeExtractor
 {
-    // How often (in records) the start-order watermark is recomputed; it walks every open connection.
-    private const int WatermarkEveryRecords = 512;
+    // How often (in records) the start-order watermark is recomputed. It walks every open connection, so
+    // with many open the interval grows; with few it stays short so the window (and GC survivors) stay small.
+    private const int MinWatermarkInterval = 32;
 
     private readonly IEnumerable<CaptureRecord> _records;
     private readonly ExtractorOptions _options;
@@ -43,12 +44,15 @@ public sealed class ExchangeExtractor
         foreach (var record in _records)
         {
             Process(record);
-            foreach (var exchange in TakeReady())
-                yield return exchange;
+            // The consumer runs before the next record is processed, so the list is not touched meanwhile.
+            for (int i = 0; i < _ready.Count; i++)
+                yield return _ready[i];
+            _ready.Clear();
         }
         CloseAll();
-        foreach (var exchange in TakeReady())
+        foreach (var exchange in _ready)
             yield return exchange;
+        _ready.Clear();
     }
 
     /// <summary>
@@ -62,9 +66,10 @@ public sealed class ExchangeExtractor
         foreach (var record in _records)
         {
             Process(record);
-            foreach (var exchange in TakeReady())
+            foreach (var exchange in _ready)
                 window.Add(exchange);
-            if (++sinceWatermark >= WatermarkEveryRecords || window.Count > _options.MaxReorderExchanges)
+            _ready.Clear();
+            if (window.Count > 0 && (++sinceWatermark >= Math.Max(MinWatermarkInterval, _open.Count / 8) || window.Count > _options.MaxReorderExchanges))
             {
                 sinceWatermark = 0;
                 foreach (var exchange in window.Release(Watermark()))
@@ -72,8 +77,9 @@ public sealed class ExchangeExtractor
             }
         }
         CloseAll();
-        foreach (var exchange in TakeReady())
+        foreach (var exchange in _ready)
             window.Add(exchange);
+        _ready.Clear();
         foreach (var exchange in window.ReleaseAll())
             yield return exchange;
         Stats.OutOfOrder = window.OutOfOrder;
@@ -139,9 +145,9 @@ public sealed class ExchangeExtractor
     private void OnExchange(ConnectionAssembler from, HttpExchange exchange)
     {
         if (_twins.TryGetValue(from, out var twins))
-            twins.Offer(exchange, from == twins.Client, _ready.Add);
+            twins.Offer(exchange, from == twins.Client, Ready);
         else
-            _ready.Add(exchange);
+            Ready(exchange);
     }
 
     private void Close(ConnectionAssembler assembler, ulong timestampNs, ulong? bytesSent, ulong? bytesReceived)
@@ -159,7 +165,7 @@ public sealed class ExchangeExtractor
             _byEndPoints.Remove((local, remote));
         if (_twins.TryGetValue(assembler, out var twins) && twins.BothClosed)
         {
-            twins.Flush(_ready.Add);
+            twins.Flush(Ready);
             Stats.DuplicateExchangesDropped += twins.DuplicatesDropped;
             _twins.Remove(twins.Client);
             _twins.Remove(twins.Server);
@@ -173,14 +179,10 @@ public sealed class ExchangeExtractor
             Close(assembler, _newestNs, null, null);
     }
 
-    private List<HttpExchange> TakeReady()
+    private void Ready(HttpExchange exchange)
     {
-        if (_ready.Count == 0)
-            return [];
-        var ready = _ready.ToList();
-        _ready.Clear();
-        Stats.Exchanges += ready.Count;
-        return ready;
+        Stats.Exchanges++;
+        _ready.Add(exchange);
     }
 
     /// <summary>No exchange still to come can start before this time.</summary>

@@ -87,7 +87,7 @@ internal sealed class StreamOrderer(Direction direction, bool startsMidStream)
         {
             int skip = (int)(_next - record.StreamOffset);
             DuplicateBytes += skip;
-            consumer.OnData(direction, record.Payload.Span[skip..], record.TimestampNs);
+            consumer.OnData(direction, record.Payload[skip..], record.TimestampNs);
             _next = payloadEnd;
         }
         else

@@ -32,9 +32,15 @@ internal sealed class ParserHarness : IHttpMessageSink, IDisposable
 
     public ParserHarness Feed(string text, ulong ts = 1) => Feed(Encoding.UTF8.GetBytes(text), ts);
 
+    /// <summary>Feed through the ReadOnlyMemory overload, which may keep slices of the input instead of copying.</summary>
+    public bool UseMemory { get; set; }
+
     public ParserHarness Feed(byte[] bytes, ulong ts = 1)
     {
-        Parser.Feed(bytes, ts);
+        if (UseMemory)
+            Parser.Feed(bytes.AsMemory(), ts);
+        else
+            Parser.Feed(bytes.AsSpan(), ts);
         return this;
     }
 

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using Capture.Format;
+using Capture.Format.Har;
+using Capture.Format.Pcap;
+using Capture.Format.Records;
+
+namespace Capture.Benchmarks;
+
+/// <summary>
+/// `capture har` throughput on one thread, in MB/s of capture payload, and its peak memory, on a
+/// synthetic capture of JSON API traffic (default 512 MB of payload) written to a temporary file.
+/// Baseline in the same run: reading the same file with CaptureReader, which any conversion pays.
+/// If tshark is installed, `tshark -r X.pcapng -Y http -T json` is timed on a pcapng of the first
+/// part of the same traffic (tshark needs minutes and gigabytes for the whole), and our converter on
+/// that same part, so the ratio compares like with like.
+/// Usage: Capture.Benchmarks har [payload MB] [tshark MB]
+/// </summary>
+public static class HarBenchmark
+{
+    public static int Run(string[] args)
+    {
+        long megabytes = args.Length > 0 ? long.Parse(args[0]) : 512;
+        long tsharkMegabytes = args.Length > 1 ? long.Parse(args[1]) : 32;
+        string directory = Directory.CreateTempSubdirectory("har-bench-").FullName;
+        try
+        {
+            string capture = Path.Combine(directory, "big.tcap");
+            long payload = WriteCapture(capture, megabytes << 20);
+            Console.WriteLine($"har benchmark: {payload / (double)(1 << 20):F0} MB of JSON API payload, one thread, output to a null stream");
+
+            double read = 0, extract = 0, build = 0, convert = 0, peakMb = 0, gcShare = 0;
+            HarConversionSummary? summary = null;
+            for (int round = 0; round < 2; round++)
+            {
+                read = Math.Max(read, MBps(payload, () => ReadOnly(capture)));
+                extract = Math.Max(extract, MBps(payload, () => ExtractOnly(capture, buildEntries: false)));
+                build = Math.Max(build, MBps(payload, () => ExtractOnly(capture, buildEntries: true)));
+                var pauseBefore = GC.GetTotalPauseDuration();
+                var (seconds, peak) = Measure(() => summary = ConvertFile(capture, Stream.Null));
+                gcShare = (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds / seconds;
+                convert = Math.Max(convert, payload / (double)(1 << 20) / seconds);
+                peakMb = Math.Max(peakMb, peak / (double)(1 << 20));
+            }
+            Console.WriteLine($"  exchanges written            {summary!.Written,10:N0}");
+            Console.WriteLine($"  baseline: read capture       {read,10:F0} MB/s");
+            Console.WriteLine($"  stage: + exchanges           {extract,10:F0} MB/s   {extract / read:F2}x reading");
+            Console.WriteLine($"  stage: + HAR entries         {build,10:F0} MB/s   {build / read:F2}x reading");
+            Console.WriteLine($"  capture -> HAR               {convert,10:F0} MB/s   {convert / read:F2}x reading");
+            Console.WriteLine($"  peak working set (convert)   {peakMb,10:F0} MB");
+            Console.WriteLine($"  time in GC pauses (convert)  {gcShare,10:P0}");
+
+            CompareWithTshark(directory, tsharkMegabytes << 20);
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static long WriteCapture(string path, long payloadBytes)
+    {
+        long payload = 0;
+        using var writer = CaptureWriter.Create(path, FormatBenchmark.Header());
+        foreach (var record in JsonApiTraffic.Generate(payloadBytes))
+        {
+            if (record is DataRecord d)
+                payload += d.Payload.Length;
+            writer.Write(record);
+        }
+        writer.Complete();
+        return payload;
+    }
+
+    private static HarConversionSummary ConvertFile(string path, Stream output)
+    {
+        using var reader = CaptureReader.Open(path);
+        return HarConversion.Run(reader, output);
+    }
+
+    /// <summary>The conversion without its later stages, to see where the time goes.</summary>
+    private static void ExtractOnly(string path, bool buildEntries)
+    {
+        using var reader = CaptureReader.Open(path);
+        var extractor = new Capture.Format.Reassembly.ExchangeExtractor(reader);
+        var builder = new HarEntryBuilder(reader.Header);
+        long count = 0;
+        foreach (var exchange in extractor.ExchangesInStartOrder())
+            count += buildEntries ? builder.Build(exchange).Request.HeadersSize : 1;
+        GC.KeepAlive(count);
+    }
+
+    private static void ReadOnly(string path)
+    {
+        using var reader = CaptureReader.Open(path);
+        long sum = 0;
+        foreach (var record in reader.ReadRecords())
+            if (record is DataRecord d)
+                sum += d.Payload.Span[^1]; // touch the payload, as a conversion must
+        GC.KeepAlive(sum);
+    }
+
+    private static void CompareWithTshark(string directory, long payloadBytes)
+    {
+        string? tshark = new[] { "/usr/bin/tshark", "/usr/local/bin/tshark" }.FirstOrDefault(File.Exists);
+        if (tshark is null)
+        {
+            Console.WriteLine("  tshark not installed: comparison skipped");
+            return;
+        }
+        string capture = Path.Combine(directory, "part.tcap");
+        string pcap = Path.Combine(directory, "part.pcapng");
+        long payload = WriteCapture(capture, payloadBytes);
+        using (var reader = CaptureReader.Open(capture))
+        using (var output = File.Create(pcap))
+            PcapExporter.Export(reader.ReadRecords(), reader.Header, output);
+
+        double ours = MBps(payload, () => ConvertFile(capture, Stream.Null));
+        var watch = Stopwatch.StartNew();
+        var start = new ProcessStartInfo(tshark) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in (string[])["-r", pcap, "-Y", "http", "-T", "json"])
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.BaseStream.CopyTo(Stream.Null);
+        process.WaitForExit();
+        double theirs = payload / (double)(1 << 20) / watch.Elapsed.TotalSeconds;
+        if (process.ExitCode != 0)
+        {
+            Console.WriteLine($"  tshark failed ({process.ExitCode}): {stderr.Result.Trim()}");
+            return;
+        }
+        Console.WriteLine($"  on the first {payload / (double)(1 << 20):F0} MB (pcapng of the same traffic for tshark):");
+        Console.WriteLine($"    tshark -Y http -T json     {theirs,10:F1} MB/s");
+        Console.WriteLine($"    capture -> HAR             {ours,10:F1} MB/s   {ours / theirs:F1}x tshark");
+    }
+
+    private static double MBps(long bytes, Action action)
+    {
+        GC.Collect();
+        var watch = Stopwatch.StartNew();
+        action();
+        return bytes / (double)(1 << 20) / watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Seconds taken and the peak working set seen by a sampler while the action ran.</summary>
+    private static (double Seconds, long PeakBytes) Measure(Action action)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long peak = Environment.WorkingSet;
+        using var done = new ManualResetEventSlim();
+        var sampler = new Thread(() =>
+        {
+            while (!done.Wait(20))
+                peak = Math.Max(peak, Environment.WorkingSet);
+        }) { IsBackground = true };
+        sampler.Start();
+        var watch = Stopwatch.StartNew();
+        action();
+        double seconds = watch.Elapsed.TotalSeconds;
+        done.Set();
+        sampler.Join();
+        return (seconds, Math.Max(peak, Environment.WorkingSet));
+    }
+}
