@@ -48,4 +48,34 @@ public sealed class PcapRecordingTests
             pids.Any(pid => c.StartsWith($"pid {pid} (curl)", StringComparison.Ordinal)) || c.StartsWith($"pid {server.Pid} (python3)", StringComparison.Ordinal),
             $"unexpected comment {c}"));
     }
+
+    [Fact]
+    public async Task Recorded_ipv6_traffic_keeps_its_addresses()
+    {
+        BpfRequirement.Ensure();
+        using var scratch = new ScratchDirectory();
+        Directory.CreateDirectory(scratch.File("www"));
+        await File.WriteAllTextAsync(scratch.File("www/a.txt"), "over IPv6\n", TestContext.Current.CancellationToken);
+        int serverPort = FreePort.Next();
+        string port = serverPort.ToString(CultureInfo.InvariantCulture);
+        using var server = ChildProcess.Start("python3", ["-u", "-m", "http.server", "--bind", "::1", "--directory", scratch.File("www"), port]);
+        await server.WaitForLineAsync("Serving HTTP", TimeSpan.FromSeconds(30));
+
+        using var recording = await RecordingSession.StartAsync("--port", port);
+        await Curl.RunAsync("-g", $"http://[::1]:{port}/a.txt");
+        await Curl.RunAsync("-g", $"http://[::1]:{port}/?listing=1");
+        var recorded = await recording.StopAsync();
+
+        string pcap = scratch.File("v6.pcapng");
+        var result = await CaptureCli.RunAsync("pcap", recorded.CapturePath, "-o", pcap);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+
+        string[] decodeAs = ["-d", $"tcp.port=={port},http"];
+        PcapTshark.AssertCleanDissection(pcap, null, decodeAs);
+        Assert.Empty(PcapTshark.Fields(pcap, "ip", decodeAs, "frame.number"));
+        Assert.Equal([["GET", "/a.txt", "::1", "::1"], ["GET", "/?listing=1", "::1", "::1"]],
+            PcapTshark.Fields(pcap, "http.request", decodeAs, "http.request.method", "http.request.uri", "ipv6.src", "ipv6.dst"));
+        Assert.Equal([["200"], ["200"]], PcapTshark.Fields(pcap, "http.response", decodeAs, "http.response.code"));
+        Assert.Equal(2, PcapTshark.Fields(pcap, "tcp.flags.syn == 1 && tcp.flags.ack == 0", decodeAs, "tcp.srcport").Count);
+    }
 }
