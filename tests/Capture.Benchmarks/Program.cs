@@ -7,6 +7,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["format"] = FormatBenchmark.Run,
     ["sample-capture"] = SampleCapture.Run,
     ["pcap"] = PcapBenchmark.Run,
+    ["har"] = HarBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
