@@ -7,6 +7,8 @@ root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(RecordCommand.Create());
 root.Subcommands.Add(PcapCommand.Create());
 root.Subcommands.Add(HarCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(DemoServiceCommand.Create());
 
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
