@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Capture.Format.Reassembly;
 using Capture.Replay;
@@ -22,6 +23,7 @@ public static class ReplayCommand
         var setHeader = new Option<string[]>("--set-header") { Description = "Set a header on every request (K:V); repeatable." };
         var dropHeader = new Option<string[]>("--drop-header") { Description = "Remove a recorded header; repeatable." };
         var keepHost = new Option<bool>("--keep-host") { Description = "Send the recorded Host header instead of the target's." };
+        var insecure = new Option<bool>("--insecure", "-k") { Description = "Accept any TLS certificate from an https target." };
 
         var speed = new Option<double?>("--speed") { Description = "Keep recorded spacing, F times faster (default 1 = real time)." };
         var rate = new Option<double?>("--rate") { Description = "Send N requests per second." };
@@ -53,7 +55,7 @@ public static class ReplayCommand
 
         var command = new Command("replay", "Resend recorded requests to a test target, compare the answers with the recording, and report.")
         {
-            input, target, pathRewrite, setHeader, dropHeader, keepHost,
+            input, target, pathRewrite, setHeader, dropHeader, keepHost, insecure,
             speed, rate, max, concurrency, loop, duration,
             timeout, totalTimeout, retries, retryUnsafe,
             statusClass, compareHeader, ignoreJson,
@@ -108,6 +110,7 @@ public static class ReplayCommand
                 },
                 MaxMismatchPercent = Percent(parsed.GetValue(maxMismatch)!),
                 KeepExchanges = parsed.GetValue(harOut) is not null,
+                AllowInvalidCertificates = parsed.GetValue(insecure),
             };
 
             var plan = LoadPlan(parsed.GetValue(input)!, filter);
@@ -149,6 +152,8 @@ public static class ReplayCommand
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
+        // A CI job that times out sends SIGTERM: stop the same way, with the partial report.
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
         try
         {
             if (Console.IsErrorRedirected || Console.IsOutputRedirected)

@@ -39,6 +39,8 @@ public sealed record ReplayOptions
     public double MaxMismatchPercent { get; init; }
     /// <summary>Replayed bodies larger than this are not read further nor compared.</summary>
     public int MaxBodyBytes { get; init; } = 16 * 1024 * 1024;
+    /// <summary>Accept any TLS certificate from the target (staging often has self-signed ones).</summary>
+    public bool AllowInvalidCertificates { get; init; }
     /// <summary>Keep every replayed exchange in the report (for --har-out); off for long runs.</summary>
     public bool KeepExchanges { get; init; }
 }

@@ -32,6 +32,8 @@ public static class ReplayRunner
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             ActivityHeadersPropagator = null, // never add trace headers the recording did not have
         };
+        if (options.AllowInvalidCertificates)
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
         using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         using var limiter = options.Timing == TimingMode.Rate ? PipelineFactory.CreateRateLimiter(options.Rate) : null;
 

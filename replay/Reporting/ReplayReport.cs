@@ -56,7 +56,8 @@ public sealed record MismatchReport(
     int Index, int Iteration, string Route, RequestSummary Request,
     ResponseSummary Expected, ResponseSummary Actual, IReadOnlyList<string> Diff);
 
-public sealed record RequestSummary(string Method, string Url, string RecordedUrl);
+/// <summary>The request as sent (URL) and as recorded; the body preview only when there was a body.</summary>
+public sealed record RequestSummary(string Method, string Url, string RecordedUrl, string? BodyPreview = null, int? BodyBytes = null);
 
 public sealed record ResponseSummary(int Status, IReadOnlyDictionary<string, string>? Headers, string? BodyPreview, int? BodyBytes);
 

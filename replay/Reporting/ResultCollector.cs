@@ -149,7 +149,9 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
         return route;
     }
 
-    static RequestSummary Summary(ReplayRequest request, SendOutcome outcome) => new(request.Method, outcome.Url, request.Url);
+    static RequestSummary Summary(ReplayRequest request, SendOutcome outcome) => request.Body.Length == 0
+        ? new(request.Method, outcome.Url, request.Url)
+        : new(request.Method, outcome.Url, request.Url, Preview(request.Body), request.Body.Length);
 
     RouteStats Stats(string route)
     {

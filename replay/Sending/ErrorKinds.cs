@@ -11,6 +11,7 @@ public static class ErrorKinds
     public const string ConnectionRefused = "connection-refused";
     public const string ConnectionReset = "connection-reset";
     public const string ConnectionFailed = "connection-failed";
+    public const string TlsFailed = "tls-failed";
     public const string Timeout = "timeout";
     public const string CircuitOpen = "circuit-open";
     public const string RateLimited = "rate-limited";
@@ -28,6 +29,7 @@ public static class ErrorKinds
         RateLimiterRejectedException => RateLimited,
         UriFormatException or InvalidOperationException or FormatException => InvalidRequest,
         HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } => ConnectionReset,
+        HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } => TlsFailed,
         _ when Socket(e) is SocketError.ConnectionRefused => ConnectionRefused,
         _ when Socket(e) is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown => ConnectionReset,
         HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => ConnectionFailed,

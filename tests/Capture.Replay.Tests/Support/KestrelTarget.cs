@@ -1,3 +1,6 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,17 +19,38 @@ public sealed class KestrelTarget : IAsyncDisposable
 
     KestrelTarget(WebApplication app, Uri baseUri) { _app = app; BaseUri = baseUri; }
 
-    public static async Task<KestrelTarget> StartAsync(RequestDelegate handler)
+    /// <summary>Starts the server; with <paramref name="certificate"/> it speaks https only.</summary>
+    public static async Task<KestrelTarget> StartAsync(RequestDelegate handler, X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = null;
+            k.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                if (certificate is not null)
+                    listen.UseHttps(certificate);
+            });
+        });
         var app = builder.Build();
         app.Run(handler);
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new KestrelTarget(app, new Uri(address));
+    }
+
+    /// <summary>A throwaway self-signed certificate for 127.0.0.1, like the ones staging servers often have.</summary>
+    public static X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        // Kestrel needs the private key in a form it can use on Linux: round-trip through PKCS#12.
+        return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pfx), null);
     }
 
     public async ValueTask DisposeAsync()
