@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Capture.Format.Records;
 
 namespace Capture.Format.Pcap;
@@ -115,6 +116,7 @@ public sealed class PcapExporter : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot per packet: skip the slow tiers
     private void OnData(DataRecord data)
     {
         SyntheticConnection? connection = FindOrAdopt(data);
@@ -242,6 +244,7 @@ public sealed class PcapExporter : IDisposable
         WritePacket(connection, client, server, client.SequenceAt(0), TcpFlags.Ack, default, ts, "; synthesized handshake"u8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot per packet: skip the slow tiers
     private void WritePacket(
         SyntheticConnection connection,
         TcpFlow from,

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Capture.Format.Pcap;
 
@@ -24,6 +25,7 @@ internal static class TcpPacketHeaders
     private const ushort Window = 65535;
 
     /// <summary>Writes the headers into <paramref name="destination"/> and returns their length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot per packet: skip the slow tiers
     public static int Write(Span<byte> destination, TcpFlow flow, uint sequence, uint acknowledgement, TcpFlags flags, ushort mssOption, ReadOnlySpan<byte> payload)
     {
         int tcpHeaderLength = TcpLength + (mssOption != 0 ? MssOptionLength : 0);
