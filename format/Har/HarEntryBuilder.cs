@@ -72,10 +72,11 @@ public sealed class HarEntryBuilder(CaptureHeader header)
     {
         string mimeType = request.GetHeader("Content-Type") ?? UnknownMimeType;
         ContentDecoder.TryDecode(request.Body, request.GetHeader("Content-Encoding"), out var body);
-        var (text, encoding) = BodyText.From(body.Span, mimeType);
-        var post = new HarPostData { MimeType = mimeType, Text = text, Encoding = encoding };
-        if (encoding is null && mimeType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
-            post.Params = UrlParts.FormPairs(text).Select(p => new HarParam { Name = p.Name, Value = p.Value }).ToList();
+        bool text = BodyText.IsText(body.Span, mimeType);
+        var post = new HarPostData { MimeType = mimeType, Encoding = text ? null : "base64" };
+        post._body.SetBytes(body, base64: !text);
+        if (text && mimeType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+            post.Params = UrlParts.FormPairs(post.Text!).Select(p => new HarParam { Name = p.Name, Value = p.Value }).ToList();
         return post;
     }
 
@@ -98,14 +99,13 @@ public sealed class HarEntryBuilder(CaptureHeader header)
         string mimeType = response.GetHeader("Content-Type") ?? UnknownMimeType;
         string? contentEncoding = response.GetHeader("Content-Encoding");
         bool decoded = ContentDecoder.TryDecode(response.Body, contentEncoding, out var body);
-        var (text, encoding) = BodyText.From(body.Span, mimeType);
-        har.Content = new HarContent
+        har.Content = new HarContent { Size = body.Length, MimeType = mimeType };
+        if (!body.IsEmpty)
         {
-            Size = body.Length,
-            MimeType = mimeType,
-            Text = body.IsEmpty ? null : text,
-            Encoding = body.IsEmpty ? null : encoding,
-        };
+            bool text = BodyText.IsText(body.Span, mimeType);
+            har.Content.Encoding = text ? null : "base64";
+            har.Content._body.SetBytes(body, base64: !text);
+        }
         if (ContentDecoder.IsEncoded(contentEncoding) && !response.Body.IsEmpty)
         {
             if (decoded)

@@ -90,7 +90,8 @@ public sealed class HarResponse
     public string? Comment { get; set; }
 }
 
-public sealed record HarNameValue(string Name, string Value)
+/// <summary>A header or query parameter. A value type: entries carry dozens of them.</summary>
+public readonly record struct HarNameValue(string Name, string Value)
 {
     public string? Comment { get; init; }
 }
@@ -112,10 +113,12 @@ public sealed class HarPostData
 {
     public string MimeType { get; set; } = "";
     public List<HarParam> Params { get; set; } = [];
-    public string? Text { get; set; }
+    public string? Text { get => _body.Text; set => _body.Text = value; }
     /// <summary>"base64" when <see cref="Text"/> holds binary data (written as the custom field "_encoding", since HAR 1.2 has no slot for it here).</summary>
     public string? Encoding { get; set; }
     public string? Comment { get; set; }
+
+    internal LazyBodyText _body;
 }
 
 public sealed class HarParam
@@ -134,10 +137,12 @@ public sealed class HarContent
     /// <summary>Bytes saved by content encoding (Size minus the encoded length).</summary>
     public long? Compression { get; set; }
     public string MimeType { get; set; } = "";
-    public string? Text { get; set; }
+    public string? Text { get => _body.Text; set => _body.Text = value; }
     /// <summary>"base64" for binary bodies.</summary>
     public string? Encoding { get; set; }
     public string? Comment { get; set; }
+
+    internal LazyBodyText _body;
 }
 
 /// <summary>Milliseconds; -1 where the phase does not apply or was not observed.</summary>

@@ -145,7 +145,7 @@ public sealed class HarWriter : IDisposable
                 j.WriteEndObject();
             }
             j.WriteEndArray();
-            WriteOptional(Names.text, post.Text);
+            WriteBodyText(post._body);
             WriteOptional(Names.Uencoding, post.Encoding);
             WriteOptional(Names.comment, post.Comment);
             j.WriteEndObject();
@@ -170,7 +170,7 @@ public sealed class HarWriter : IDisposable
         if (r.Content.Compression is { } compression)
             j.WriteNumber(Names.compression, compression);
         j.WriteString(Names.mimeType, r.Content.MimeType);
-        WriteOptional(Names.text, r.Content.Text);
+        WriteBodyText(r.Content._body);
         WriteOptional(Names.encoding, r.Content.Encoding);
         WriteOptional(Names.comment, r.Content.Comment);
         j.WriteEndObject();
@@ -231,6 +231,17 @@ public sealed class HarWriter : IDisposable
             j.WriteEndObject();
         }
         j.WriteEndArray();
+    }
+
+    /// <summary>A body straight from its bytes when it has not become a string: no UTF-16 round trip.</summary>
+    private void WriteBodyText(LazyBodyText body)
+    {
+        if (!body.TryGetBytes(out var bytes, out bool base64))
+            WriteOptional(Names.text, body.Text);
+        else if (base64)
+            _json.WriteBase64String(Names.text, bytes.Span);
+        else
+            _json.WriteString(Names.text, bytes.Span);
     }
 
     private void WriteOptional(JsonEncodedText name, string? value)

@@ -92,14 +92,7 @@ public static class UrlParts
     /// <summary>Percent-encodes characters RFC 3986 does not allow anywhere in a URI; keeps existing escapes.</summary>
     internal static string EscapeForUri(string url)
     {
-        bool clean = true;
-        foreach (char c in url)
-            if (!IsUriChar(c))
-            {
-                clean = false;
-                break;
-            }
-        if (clean)
+        if (url.AsSpan().IndexOfAnyExcept(UriChars) < 0)
             return url;
         var sb = new StringBuilder(url.Length + 16);
         Span<byte> utf8 = stackalloc byte[4];
@@ -119,6 +112,9 @@ public static class UrlParts
         }
         return sb.ToString();
     }
+
+    private static readonly System.Buffers.SearchValues<char> UriChars = System.Buffers.SearchValues.Create(
+        Enumerable.Range(33, 94).Select(i => (char)i).Where(IsUriChar).ToArray());
 
     private static bool IsUriChar(char c) =>
         c is > ' ' and < (char)127 && c is not ('"' or '<' or '>' or '\\' or '^' or '`' or '{' or '|' or '}');
