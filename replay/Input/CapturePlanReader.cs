@@ -23,12 +23,13 @@ public static class CapturePlanReader
                 skipped++;
                 continue;
             }
+            int position = requests.Count + filtered; // counts filtered ones too, so indexes do not shift with filters
             if (filter is not null && !filter.Matches(exchange))
             {
                 filtered++;
                 continue;
             }
-            requests.Add(ToRequest(exchange, reader.Header, requests.Count));
+            requests.Add(ToRequest(exchange, reader.Header, position));
         }
         return new ReplayPlan(requests, path, skipped) { Filtered = filtered };
     }

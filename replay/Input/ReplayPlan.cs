@@ -16,9 +16,10 @@ public sealed class ReplayPlan(IReadOnlyList<ReplayRequest> requests, string sou
         ? TimeSpan.Zero
         : Requests[^1].StartedAt - Requests[0].StartedAt;
 
+    /// <summary>The requests that pass <paramref name="keep"/>; they keep their index so reports point into the recording.</summary>
     public ReplayPlan Where(Func<ReplayRequest, bool> keep)
     {
-        var kept = Requests.Where(keep).Select((r, i) => r with { Index = i }).ToList();
+        var kept = Requests.Where(keep).ToList();
         return new ReplayPlan(kept, Source, SkippedNotHttp) { Filtered = Filtered + Requests.Count - kept.Count };
     }
 }

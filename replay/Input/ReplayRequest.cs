@@ -16,7 +16,7 @@ public sealed record RecordedResponse(
 /// </summary>
 public sealed record ReplayRequest
 {
-    /// <summary>Position in the plan (recorded order after sorting by start time).</summary>
+    /// <summary>Position in the recording (entry order after sorting by start time); filters do not renumber.</summary>
     public required int Index { get; init; }
     public required string Method { get; init; }
     /// <summary>The recorded absolute URL; only its path and query are sent.</summary>

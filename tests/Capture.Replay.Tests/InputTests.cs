@@ -34,6 +34,8 @@ public class InputTests
             Paths(new PlanFilter { ExcludePath = new Regex("health$") }));
         Assert.Empty(Paths(new PlanFilter { Exchange = new ExchangeFilter { Pid = 42 } })); // a browser HAR has no pid
         Assert.Equal(1, new PlanFilter { ExcludePath = new Regex("health") }.Apply(plan).Filtered);
+        // Filtering keeps each request's position in the recording, so a report points at the right entry.
+        Assert.Equal(1, Assert.Single(new PlanFilter { Exchange = new ExchangeFilter { Method = "POST" } }.Apply(plan).Requests).Index);
     }
 
     [Fact]
