@@ -18,7 +18,7 @@ internal sealed class SyntheticConnection
         Open = open;
         string who = open is null
             ? $"connection {id}, process unknown (open not recorded)"
-            : $"pid {open.Pid} ({open.ProcessName}), connection {id}";
+            : $"pid {open.Pid} ({Shorten(open.ProcessName)}), connection {id}";
         if (open is not null && (open.Flags & ConnectionFlags.Tls) != 0)
             who += ", TLS plaintext";
         Comment = Encoding.UTF8.GetBytes(who);
@@ -47,6 +47,9 @@ internal sealed class SyntheticConnection
 
     public TcpFlow From(Direction direction) => direction == Direction.Egress ? Traced! : Peer!;
     public TcpFlow To(Direction direction) => direction == Direction.Egress ? Peer! : Traced!;
+
+    /// <summary>Comments are repeated on every packet and limited to 64 KiB: a name is a name, not a command line.</summary>
+    private static string Shorten(string name) => name.Length <= 64 ? name : name[..64];
 
     /// <summary>Deterministic, well-spread initial sequence numbers: the same capture always gives the same file.</summary>
     private static uint InitialSequence(ulong connectionId, ulong salt)
