@@ -29,6 +29,7 @@ public static class ReplayCommand
         var rate = new Option<double?>("--rate") { Description = "Send N requests per second." };
         var max = new Option<bool>("--max") { Description = "Send as fast as --concurrency allows." };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at most.", DefaultValueFactory = _ => 32 };
+        var ignoreConnections = new Option<bool>("--ignore-connections") { Description = "Do not keep the recorded order within each connection: every request is independent (more parallelism)." };
         var loop = new Option<int?>("--loop") { Description = "Replay the recording N times." };
         var duration = new Option<string?>("--duration") { Description = "Keep looping for this long (e.g. 30s, 5m)." };
 
@@ -56,7 +57,7 @@ public static class ReplayCommand
         var command = new Command("replay", "Resend recorded requests to a test target, compare the answers with the recording, and report.")
         {
             input, target, pathRewrite, setHeader, dropHeader, keepHost, insecure,
-            speed, rate, max, concurrency, loop, duration,
+            speed, rate, max, concurrency, ignoreConnections, loop, duration,
             timeout, totalTimeout, retries, retryUnsafe,
             statusClass, compareHeader, ignoreJson,
             report, harOut, json, maxMismatch,
@@ -91,6 +92,7 @@ public static class ReplayCommand
                 Speed = parsed.GetValue(speed) ?? 1.0,
                 Rate = parsed.GetValue(rate) ?? 0,
                 Concurrency = Positive(parsed.GetValue(concurrency), "--concurrency"),
+                KeepConnectionOrder = !parsed.GetValue(ignoreConnections),
                 Loop = parsed.GetValue(loop) is int n
                     ? Positive(n, "--loop")
                     : parsed.GetValue(duration) is null ? 1 : int.MaxValue,

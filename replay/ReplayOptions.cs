@@ -27,6 +27,9 @@ public sealed record ReplayOptions
     public double Rate { get; init; }
     /// <summary>Requests in flight at most.</summary>
     public int Concurrency { get; init; } = 32;
+    /// <summary>Send requests of one recorded connection one after another, in recorded order (default).
+    /// Off: every request is independent, for more parallelism when order does not matter.</summary>
+    public bool KeepConnectionOrder { get; init; } = true;
     /// <summary>Times the whole plan is replayed.</summary>
     public int Loop { get; init; } = 1;
     /// <summary>Stop starting new requests after this long (loops the plan until then).</summary>

@@ -6,7 +6,7 @@ namespace Capture.Replay.Scheduling;
 /// Starts scheduled requests on time with at most N in flight, and chains requests of one
 /// recorded connection so each starts only after the previous one has finished.
 /// </summary>
-public sealed class Dispatcher(int concurrency, TimeSpan? duration)
+public sealed class Dispatcher(int concurrency, TimeSpan? duration, bool keepConnectionOrder = true)
 {
     /// <summary>The work for one request; gets how late it started. Must not throw except on cancellation.</summary>
     public delegate Task Work(ScheduledRequest item, TimeSpan lag, CancellationToken ct);
@@ -25,7 +25,7 @@ public sealed class Dispatcher(int concurrency, TimeSpan? duration)
                     break;
                 await PreciseDelay.UntilAsync(clock, item.At, ct).ConfigureAwait(false);
                 await slots.WaitAsync(ct).ConfigureAwait(false);
-                string? lane = item.Request.ConnectionId;
+                string? lane = keepConnectionOrder ? item.Request.ConnectionId : null;
                 var previous = lane is not null && laneTails.TryGetValue(lane, out var tail) ? tail : Task.CompletedTask;
                 var task = RunInLane(item, previous, clock, work, slots, ct);
                 if (lane is not null)

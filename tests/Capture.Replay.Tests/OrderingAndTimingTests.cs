@@ -36,6 +36,28 @@ public class OrderingAndTimingTests
     }
 
     [Fact]
+    public async Task Ignoring_connections_lets_requests_of_one_connection_run_in_parallel()
+    {
+        int inFlight = 0, maxInFlight = 0;
+        await using var server = await KestrelTarget.StartAsync(async _ =>
+        {
+            InterlockedMax(ref maxInFlight, Interlocked.Increment(ref inFlight));
+            await Task.Delay(50);
+            Interlocked.Decrement(ref inFlight);
+        });
+        var har = new HarBuilder();
+        for (int i = 0; i < 8; i++)
+            har.Add("GET", $"http://prod/one/{i}", connection: "single");
+
+        await TestReplay.RunAsync(har.ToPlan(), TestReplay.Options(server.BaseUri) with { Concurrency = 8 });
+        Assert.Equal(1, maxInFlight); // one recorded connection: strictly one after another
+
+        maxInFlight = 0;
+        await TestReplay.RunAsync(har.ToPlan(), TestReplay.Options(server.BaseUri) with { Concurrency = 8, KeepConnectionOrder = false });
+        Assert.True(maxInFlight >= 2, $"expected parallel requests, max in flight {maxInFlight}");
+    }
+
+    [Fact]
     public async Task Speed_factor_scales_recorded_spacing()
     {
         var arrivals = new ConcurrentQueue<long>();
