@@ -27,6 +27,8 @@ public sealed class HttpStreamParser : IDisposable
     private ulong _headStartNs;
     private bool _resyncAtLineStart;
     private ulong _lastNs;
+    // True while Run parses: the pending buffer must not be cleared under it.
+    private bool _running;
     // The memory behind the span Run is parsing, when the caller gave one (see Feed(ReadOnlyMemory)).
     private ReadOnlyMemory<byte> _owner;
     // A body referenced in the caller's memory instead of copied into _body.
@@ -193,8 +195,12 @@ public sealed class HttpStreamParser : IDisposable
     /// <summary>The connection switched protocols: everything from here on is counted, not parsed.</summary>
     public void EnterTunnel()
     {
-        TunnelBytes += _pending.Length;
-        _pending.Clear();
+        // Inside Run the pending bytes are being parsed: the Tunnel state consumes (and counts) the rest there.
+        if (!_running)
+        {
+            TunnelBytes += _pending.Length;
+            _pending.Clear();
+        }
         _headStarted = false;
         _state = State.Tunnel;
     }
@@ -206,6 +212,19 @@ public sealed class HttpStreamParser : IDisposable
     }
 
     private int Run(ReadOnlySpan<byte> input, ulong ts)
+    {
+        _running = true;
+        try
+        {
+            return RunStates(input, ts);
+        }
+        finally
+        {
+            _running = false;
+        }
+    }
+
+    private int RunStates(ReadOnlySpan<byte> input, ulong ts)
     {
         int pos = 0;
         while (true)

@@ -38,6 +38,9 @@ public sealed class ExchangeExtractor
     public CaptureHeader Header { get; }
     public ExtractionStats Stats { get; } = new();
 
+    /// <summary>Connections whose state is held right now: the extractor's memory grows with this, not with the file.</summary>
+    public int OpenConnections => _open.Count;
+
     /// <summary>Exchanges in the order they finish (response complete, connection closed, or end of capture).</summary>
     public IEnumerable<HttpExchange> Exchanges()
     {
