@@ -77,10 +77,11 @@ public static class HarCommand
         // Written under a temporary name and renamed when whole, so OUT is never a truncated HAR.
         string? temporary = toStdout ? null : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.{Environment.ProcessId}.partial");
         HarConversionSummary summary;
+        var progress = new Progress(inputStream, enabled: !Console.IsErrorRedirected);
         try
         {
             using (Stream outputStream = OpenOutput(temporary))
-                summary = HarConversion.Run(reader.Header, Interruptible(reader.ReadRecords(), interrupted.Token), outputStream, options);
+                summary = HarConversion.Run(reader.Header, Watch(reader.ReadRecords(), progress, interrupted.Token), outputStream, options);
             if (temporary is not null)
                 File.Move(temporary, target, overwrite: true);
         }
@@ -94,6 +95,7 @@ public static class HarCommand
         }
         finally
         {
+            progress.Done();
             Console.CancelKeyPress -= onCancel;
             if (temporary is not null && File.Exists(temporary))
                 File.Delete(temporary);
@@ -113,11 +115,12 @@ public static class HarCommand
         return new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
     }
 
-    private static IEnumerable<CaptureRecord> Interruptible(IEnumerable<CaptureRecord> records, CancellationToken interrupted)
+    private static IEnumerable<CaptureRecord> Watch(IEnumerable<CaptureRecord> records, Progress progress, CancellationToken interrupted)
     {
         foreach (var record in records)
         {
             interrupted.ThrowIfCancellationRequested();
+            progress.Tick();
             yield return record;
         }
     }
@@ -157,6 +160,30 @@ public static class HarCommand
         catch (FormatException e)
         {
             throw new UserError(e.Message, ExitCodes.Usage);
+        }
+    }
+
+    /// <summary>How far through the input the conversion is, on a terminal's stderr at most twice a second; silent when stderr is redirected.</summary>
+    private sealed class Progress(Stream input, bool enabled)
+    {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private long _lastDrawMs;
+        private bool _drawn;
+
+        public void Tick()
+        {
+            if (!enabled || _clock.ElapsedMilliseconds - _lastDrawMs < 500)
+                return;
+            _lastDrawMs = _clock.ElapsedMilliseconds;
+            long length = Math.Max(1, input.Length);
+            Console.Error.Write($"\rconverting to HAR: {100 * input.Position / length,3}% of {length / (1 << 20):N0} MiB");
+            _drawn = true;
+        }
+
+        public void Done()
+        {
+            if (_drawn)
+                Console.Error.Write("\r\u001b[K");
         }
     }
 }
