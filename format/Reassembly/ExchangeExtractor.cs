@@ -17,7 +17,7 @@ public sealed class ExchangeExtractor
     private readonly IEnumerable<CaptureRecord> _records;
     private readonly ExtractorOptions _options;
     private readonly Dictionary<ulong, ConnectionAssembler> _open = [];
-    private readonly HashSet<ulong> _closedIds = [];
+    private readonly RecentlyClosed _closedIds = new(64 * 1024);
     private readonly Dictionary<(IPEndPoint Local, IPEndPoint Remote), ConnectionAssembler> _byEndPoints = [];
     private readonly Dictionary<ConnectionAssembler, TwinConnections> _twins = [];
     private readonly List<HttpExchange> _ready = [];
