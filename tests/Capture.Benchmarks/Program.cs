@@ -7,6 +7,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["format"] = FormatBenchmark.Run,
     ["sample-capture"] = SampleCapture.Run,
     ["pcap"] = PcapBenchmark.Run,
+    ["replay"] = ReplayBenchmark.Run,
     ["har"] = HarBenchmark.Run,
 };
 
