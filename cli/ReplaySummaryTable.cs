@@ -38,14 +38,16 @@ public static class ReplaySummaryTable
         if (r.Routes.Count > 0)
         {
             var routes = new Table().Border(TableBorder.Simple)
-                .AddColumn("route").AddColumn("n", c => c.RightAligned()).AddColumn("ok", c => c.RightAligned())
+                .AddColumn("").AddColumn("route").AddColumn("n", c => c.RightAligned()).AddColumn("ok", c => c.RightAligned())
                 .AddColumn("diff", c => c.RightAligned()).AddColumn("err", c => c.RightAligned())
                 .AddColumn("p50 ms replay/rec", c => c.RightAligned()).AddColumn("p99 ms replay/rec", c => c.RightAligned());
             foreach (var route in r.Routes)
             {
                 string flag = route.Mismatched + route.Errors > 0 ? "[red]" : "";
                 string end = flag.Length > 0 ? "[/]" : "";
-                routes.AddRow(flag + Markup.Escape(route.Route) + end, $"{route.Count}", $"{route.Matched}",
+                // A marker that survives without colour (pipes, CI logs): which routes differ.
+                string marker = route.Errors > 0 ? "ERR" : route.Mismatched > 0 ? "DIFF" : "ok";
+                routes.AddRow(flag + marker + end, flag + Markup.Escape(route.Route) + end, $"{route.Count}", $"{route.Matched}",
                     flag + $"{route.Mismatched}" + end, flag + $"{route.Errors}" + end,
                     Pair(route.ReplayLatency.P50, route.RecordedLatency.P50), Pair(route.ReplayLatency.P99, route.RecordedLatency.P99));
             }
