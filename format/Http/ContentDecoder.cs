@@ -9,7 +9,7 @@ public static class ContentDecoder
     /// Decodes <paramref name="body"/>. Returns false (and the body unchanged) when a coding is unknown
     /// or the data does not decode, for example because bytes are missing.
     /// </summary>
-    public static bool TryDecode(ReadOnlyMemory<byte> body, string? contentEncoding, out ReadOnlyMemory<byte> decoded, int maxDecodedBytes = 256 * 1024 * 1024)
+    public static bool TryDecode(ReadOnlyMemory<byte> body, string? contentEncoding, out ReadOnlyMemory<byte> decoded, int maxDecodedBytes = 64 * 1024 * 1024)
     {
         decoded = body;
         if (string.IsNullOrWhiteSpace(contentEncoding) || body.IsEmpty)
@@ -48,7 +48,7 @@ public static class ContentDecoder
         {
             using var source = new ReadOnlyMemoryStream(input);
             using var decoder = open(source);
-            using var output = new MemoryStream(input.Length * 4);
+            using var output = new MemoryStream(Math.Min(input.Length * 4, 1 << 20));
             var buffer = new byte[16 * 1024];
             int read;
             while ((read = decoder.Read(buffer)) > 0)
@@ -65,6 +65,11 @@ public static class ContentDecoder
         }
         catch (IOException)
         {
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // BrotliStream reports bad data this way.
             return null;
         }
     }
