@@ -142,6 +142,8 @@ public static class HarCommand
             Console.Error.WriteLine($"Wrote {summary.Written:N0} exchange(s){detail} to {target}; {summary.SkippedByFilter:N0} skipped by filters.");
             if (summary.SkippedNoRequest > 0)
                 Console.Error.WriteLine($"capture: {summary.SkippedNoRequest:N0} response(s) had no readable request (lost in a gap or recorded mid-connection) and are not in the HAR.");
+            if (summary.Failed > 0)
+                Console.Error.WriteLine($"capture: {summary.Failed:N0} exchange(s) could not be converted and are not in the HAR; please report this with the capture file.");
             if (summary.LostEvents > 0)
                 Console.Error.WriteLine($"capture: the recorder lost {summary.LostEvents:N0} event(s); affected exchanges are marked _incomplete.");
         }

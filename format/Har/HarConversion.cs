@@ -17,7 +17,7 @@ public static class HarConversion
         var extractor = new ExchangeExtractor(header, records, options.Extractor);
         var builder = new HarEntryBuilder(header);
         var redactor = options.RedactNames is { } names ? new HarRedactor(names) : null;
-        long written = 0, incomplete = 0, malformed = 0, truncated = 0, filtered = 0, noRequest = 0;
+        long written = 0, incomplete = 0, malformed = 0, truncated = 0, filtered = 0, noRequest = 0, failed = 0;
 
         using (var writer = new HarWriter(output, new HarCreator { Name = "capture", Version = options.CreatorVersion }, options.Indented,
                    $"Recorded on {header.HostName} (kernel {header.KernelRelease}) by capture {header.RecorderVersion}."))
@@ -34,8 +34,19 @@ public static class HarConversion
                     noRequest++;
                     continue;
                 }
-                var entry = builder.Build(exchange);
-                redactor?.Redact(entry);
+                HarEntry entry;
+                try
+                {
+                    entry = builder.Build(exchange);
+                    redactor?.Redact(entry);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // One exchange the builder cannot describe must not cost the rest of the capture.
+                    // Counted, so tests (which expect zero) still catch the bug behind it.
+                    failed++;
+                    continue;
+                }
                 writer.WriteEntry(entry);
                 written++;
                 if (exchange.Incomplete) incomplete++;
@@ -54,6 +65,7 @@ public static class HarConversion
             Truncated = truncated,
             SkippedByFilter = filtered,
             SkippedNoRequest = noRequest,
+            Failed = failed,
             Connections = stats.Connections,
             DuplicatesMerged = stats.DuplicateExchangesDropped,
             GapBytes = stats.GapBytes,

@@ -10,6 +10,8 @@ public sealed record HarConversionSummary
     public long SkippedByFilter { get; init; }
     /// <summary>Exchanges with no request to describe (head lost in a gap, or only the response was recorded).</summary>
     public long SkippedNoRequest { get; init; }
+    /// <summary>Exchanges left out because building their entry failed (a bug; should be 0).</summary>
+    public long Failed { get; init; }
     public long Connections { get; init; }
     public long DuplicatesMerged { get; init; }
     public long GapBytes { get; init; }

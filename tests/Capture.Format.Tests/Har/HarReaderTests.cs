@@ -105,6 +105,37 @@ public class HarReaderTests
     }
 }
 
+public class HarReaderFuzzTests
+{
+    [Fact]
+    public void Mangled_har_files_are_read_or_refused_with_a_format_error_never_anything_else()
+    {
+        var entry = new HarEntry
+        {
+            Request = new HarRequest { Method = "GET", Url = "http://x/", Headers = [new("A", "1")], QueryString = [new("q", "1")] },
+            Response = new HarResponse { Status = 200, Content = new HarContent { Size = 2, MimeType = "text/plain", Text = "ok" } },
+        };
+        var buffer = new MemoryStream();
+        HarWriter.Write(buffer, new HarLog { Creator = new HarCreator { Name = "t", Version = "1" }, Entries = [entry, entry] });
+        byte[] valid = buffer.ToArray();
+        var random = new Random(3);
+        byte[] alphabet = Encoding.ASCII.GetBytes("{}[]\":,0123456789.-etrufalsn ");
+        for (int round = 0; round < 2000; round++)
+        {
+            byte[] mangled = (byte[])valid.Clone();
+            for (int i = random.Next(1, 4); i > 0; i--)
+                mangled[random.Next(mangled.Length)] = alphabet[random.Next(alphabet.Length)];
+            try
+            {
+                HarReader.Read(new MemoryStream(mangled));
+            }
+            catch (CaptureFormatException)
+            {
+            }
+        }
+    }
+}
+
 public class HarValidatorToolTests
 {
     [Fact]

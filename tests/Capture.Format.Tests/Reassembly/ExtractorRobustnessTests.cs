@@ -64,7 +64,7 @@ public class ExtractorRobustnessTests
     public void Random_records_never_stop_the_conversion_and_always_give_valid_json()
     {
         var random = new Random(7);
-        string[] pieces = ["GET / HTTP/1.1\r\n", "HTTP/1.1 200 OK\r\n", "Content-Length: 3\r\n", "Transfer-Encoding: chunked\r\n", "\r\n", "5\r\nhello\r\n0\r\n\r\n", "Upgrade: x\r\n", "HTTP/1.1 101 S\r\n", "Content-Encoding: gzip\r\n"];
+        string[] pieces = ["GET / HTTP/1.1\r\n", "HTTP/1.1 200 OK\r\n", "Content-Length: 3\r\n", "Transfer-Encoding: chunked\r\n", "\r\n", "5\r\nhello\r\n0\r\n\r\n", "Upgrade: x\r\n", "HTTP/1.1 101 S\r\n", "Content-Encoding: gzip\r\n", "Content-Encoding: br\r\n", "Content-Encoding: deflate\r\n", "Content-Type: application/x-www-form-urlencoded\r\n", "Cookie: a=b; c\r\n", "Set-Cookie: x=1; Expires=never; HttpOnly\r\n"];
         for (int round = 0; round < 100; round++)
         {
             var records = new List<CaptureRecord>();
@@ -97,6 +97,7 @@ public class ExtractorRobustnessTests
             var summary = HarConversion.Run(RecordScript.Header, records, output);
             using var json = JsonDocument.Parse(output.ToArray());
             Assert.Equal(summary.Written, json.RootElement.GetProperty("log").GetProperty("entries").GetArrayLength());
+            Assert.Equal(0, summary.Failed);
         }
     }
 
