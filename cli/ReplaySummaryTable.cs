@@ -56,8 +56,9 @@ public static class ReplaySummaryTable
 
         foreach (var m in r.Mismatches.Take(MismatchesShown))
             console.WriteLine($"mismatch #{m.Index}{(m.Iteration > 0 ? $" (loop {m.Iteration + 1})" : "")} {m.Request.Method} {m.Request.Url}: {string.Join("; ", m.Diff.Take(3))}", new Style());
-        if (r.Mismatches.Count > MismatchesShown)
-            console.WriteLine($"... and {r.Mismatches.Count - MismatchesShown} more mismatches (see --report).", new Style());
+        int more = r.Summary.Mismatched - Math.Min(MismatchesShown, r.Mismatches.Count);
+        if (more > 0)
+            console.WriteLine($"... and {more} more mismatches (see --report).", new Style());
     }
 
     static string Latency(LatencySummary l) => l.Count == 0

@@ -15,6 +15,8 @@ public sealed record ReplayReport
     public required IReadOnlyList<RouteReport> Routes { get; init; }
     public required IReadOnlyList<MismatchReport> Mismatches { get; init; }
     public required IReadOnlyList<ErrorReport> Errors { get; init; }
+    /// <summary>Mismatches counted but not listed (the list keeps the first 10 000).</summary>
+    public int MismatchesNotListed { get; init; }
     /// <summary>Errors counted but not listed (the list keeps the first 1000).</summary>
     public int ErrorsNotListed { get; init; }
     /// <summary>Every replayed exchange, only when asked for (HAR output).</summary>

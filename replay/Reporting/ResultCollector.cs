@@ -13,6 +13,9 @@ namespace Capture.Replay.Reporting;
 internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
 {
     const int MaxListedErrors = 1000;
+    // Every mismatch of a normal run is listed; the cap only keeps an hours-long --duration run
+    // against a broken route from exhausting memory. Counts stay exact.
+    const int MaxListedMismatches = 10_000;
     const int PreviewChars = 300;
 
     sealed class RouteStats
@@ -30,7 +33,7 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
     readonly Dictionary<string, int> _notCompared = new(StringComparer.Ordinal);
     readonly Dictionary<string, int> _errorKinds = new(StringComparer.Ordinal);
     readonly List<ReplayedExchange>? _exchanges = keepExchanges ? [] : null;
-    int _total, _matched, _mismatched, _errorCount, _errorsNotListed, _retries;
+    int _total, _matched, _mismatched, _errorCount, _errorsNotListed, _mismatchesNotListed, _retries;
 
     public void CountRetry() => Interlocked.Increment(ref _retries);
 
@@ -79,9 +82,12 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
                 {
                     _mismatched++;
                     stats.Mismatched++;
-                    _mismatches.Add(new MismatchReport(request.Index, iteration, route, Summary(request, outcome),
-                        Expected(request), Actual(response),
-                        comparison.Differences(request.Response.Status, response.Status)));
+                    if (_mismatches.Count >= MaxListedMismatches)
+                        _mismatchesNotListed++;
+                    else
+                        _mismatches.Add(new MismatchReport(request.Index, iteration, route, Summary(request, outcome),
+                            Expected(request), Actual(response),
+                            comparison.Differences(request.Response.Status, response.Status)));
                 }
             }
             _exchanges?.Add(new ReplayedExchange(request.Index, iteration, sentAt, outcome.Latency.TotalMilliseconds,
@@ -136,6 +142,7 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
                 Mismatches = _mismatches.OrderBy(m => m.Iteration).ThenBy(m => m.Index).ToList(),
                 Errors = _errors.OrderBy(e => e.Iteration).ThenBy(e => e.Index).ToList(),
                 ErrorsNotListed = _errorsNotListed,
+                MismatchesNotListed = _mismatchesNotListed,
                 Exchanges = _exchanges?.OrderBy(e => e.Iteration).ThenBy(e => e.Index).ToList(),
             };
         }
