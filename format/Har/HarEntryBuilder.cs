@@ -34,6 +34,8 @@ public sealed class HarEntryBuilder(CaptureHeader header)
             Pid = exchange.Connection.Pid,
             Process = exchange.Connection.ProcessName,
             ConnectionId = exchange.Connection.ConnectionId,
+            PeerPid = exchange.Peer?.Pid,
+            PeerProcess = exchange.Peer?.ProcessName,
             Incomplete = exchange.Incomplete,
             GapBytes = exchange.GapBytes,
             Truncated = exchange.Truncated,

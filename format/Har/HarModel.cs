@@ -48,6 +48,9 @@ public sealed class HarEntry
     public int? Pid { get; set; }
     public string? Process { get; set; }
     public ulong? ConnectionId { get; set; }
+    /// <summary>The other end's process when both ends of the connection were traced ("_peerPid", "_peerProcess").</summary>
+    public int? PeerPid { get; set; }
+    public string? PeerProcess { get; set; }
     /// <summary>Some bytes of the exchange were never captured, or a side of it was lost.</summary>
     public bool? Incomplete { get; set; }
     public long? GapBytes { get; set; }

@@ -83,6 +83,8 @@ public static class HarReader
             Pid = (int?)Num(e, "_pid"),
             Process = Str(e, "_process"),
             ConnectionId = e.TryGetProperty("_connectionId", out var cid) && cid.TryGetUInt64(out ulong id) ? id : null,
+            PeerPid = (int?)Num(e, "_peerPid"),
+            PeerProcess = Str(e, "_peerProcess"),
             Incomplete = Bool(e, "_incomplete"),
             GapBytes = (long?)Num(e, "_gapBytes"),
             Truncated = Bool(e, "_truncated"),

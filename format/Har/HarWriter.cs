@@ -76,6 +76,9 @@ public sealed class HarWriter : IDisposable
         WriteOptional(Names.Uprocess, entry.Process);
         if (entry.ConnectionId is { } id)
             j.WriteNumber(Names.UconnectionId, id);
+        if (entry.PeerPid is { } peerPid)
+            j.WriteNumber(Names.UpeerPid, peerPid);
+        WriteOptional(Names.UpeerProcess, entry.PeerProcess);
         if (entry.Incomplete is { } incomplete)
             j.WriteBoolean(Names.Uincomplete, incomplete);
         if (entry.GapBytes is { } gap)
@@ -263,6 +266,8 @@ public sealed class HarWriter : IDisposable
         public static readonly JsonEncodedText Uincomplete = JsonEncodedText.Encode("_incomplete");
         public static readonly JsonEncodedText Umalformed = JsonEncodedText.Encode("_malformed");
         public static readonly JsonEncodedText Upid = JsonEncodedText.Encode("_pid");
+        public static readonly JsonEncodedText UpeerPid = JsonEncodedText.Encode("_peerPid");
+        public static readonly JsonEncodedText UpeerProcess = JsonEncodedText.Encode("_peerProcess");
         public static readonly JsonEncodedText Uprocess = JsonEncodedText.Encode("_process");
         public static readonly JsonEncodedText Utruncated = JsonEncodedText.Encode("_truncated");
         public static readonly JsonEncodedText Uupgraded = JsonEncodedText.Encode("_upgraded");

@@ -19,7 +19,8 @@ public sealed record ExchangeFilter
 
     public bool Matches(HttpExchange exchange)
     {
-        if (Pid is { } pid && exchange.Connection.Pid != pid)
+        // Either end: a connection traced at both ends is kept once, from the client's side.
+        if (Pid is { } pid && exchange.Connection.Pid != pid && exchange.Peer?.Pid != pid)
             return false;
         if (Method is { } method && !string.Equals(exchange.Request?.Method, method, StringComparison.OrdinalIgnoreCase))
             return false;

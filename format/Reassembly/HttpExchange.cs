@@ -10,6 +10,12 @@ namespace Capture.Format.Reassembly;
 public sealed class HttpExchange
 {
     public required ConnectionInfo Connection { get; init; }
+    /// <summary>
+    /// The other end of the connection when both ends were traced and this exchange was seen by both
+    /// (the copy from <see cref="Connection"/>, the client's, is the one kept).
+    /// </summary>
+    public ConnectionInfo? Peer { get; internal set; }
+
     /// <summary>0 for the first exchange seen on the connection, then 1, 2, ...</summary>
     public int IndexOnConnection { get; init; }
 

@@ -30,7 +30,9 @@ internal sealed class TwinConnections(ConnectionAssembler client, ConnectionAsse
             if (SameExchange(exchange, other))
             {
                 DuplicatesDropped++;
-                emit(fromClient ? exchange : other);
+                var (kept, dropped) = fromClient ? (exchange, other) : (other, exchange);
+                kept.Peer = dropped.Connection;
+                emit(kept);
                 return;
             }
             // The other end saw an exchange this end never did: it has no twin.

@@ -107,8 +107,9 @@ public class HarEndToEndTests
             Assert.False(e.Malformed);
             Assert.False(e.Truncated);
             Assert.Equal("127.0.0.1", e.ServerIPAddress);
-            // Both ends were traced; the client's view is the one kept.
+            // Both ends were traced; the client's view is the one kept, the server named as its peer.
             Assert.Equal("curl", e.Process);
+            Assert.Equal(Environment.ProcessId, e.PeerPid);
         });
 
         HarEntry Single(Curl.Result run, string method, string path) =>

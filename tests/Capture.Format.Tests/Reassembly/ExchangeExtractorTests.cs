@@ -180,6 +180,11 @@ public class ExchangeExtractorTests
         var list = extractor.Exchanges().ToList();
         Assert.Equal(["/0", "/1", "/2"], list.Select(e => e.Request!.Target));
         Assert.All(list, e => Assert.Equal("curl", e.Connection.ProcessName));
+        Assert.All(list, e => Assert.Equal("nginx", e.Peer!.ProcessName));
+        // Filtering by either end's pid finds the merged exchanges.
+        Assert.Equal(3, list.Count(new ExchangeFilter { Pid = 2 }.Matches));
+        Assert.Equal(3, list.Count(new ExchangeFilter { Pid = 1 }.Matches));
+        Assert.DoesNotContain(list, new ExchangeFilter { Pid = 3 }.Matches);
         Assert.Equal(1, extractor.Stats.TwinConnections);
         Assert.Equal(3, extractor.Stats.DuplicateExchangesDropped);
     }
