@@ -120,6 +120,13 @@ internal sealed unsafe class RecordingSession : IDisposable
         ThrowIfCallbackFailed();
         if (result < 0 && result != -EINTR && !_sizeLimitReached)
             throw new RecorderException($"Reading the kernel ring buffer failed: {LibC.ErrorText(result)}.", RecorderFailure.Environment);
+        // The kernel program wakes us only when a lot is waiting (see wakeup_flag in capture.bpf.c):
+        // after a quiet timeout, take what arrived without a wakeup.
+        if (result == 0 && !_sizeLimitReached)
+        {
+            LibBpf.RingBufferConsume(_ring.DangerousGetHandle());
+            ThrowIfCallbackFailed();
+        }
     }
 
     private void ThrowIfCallbackFailed()
