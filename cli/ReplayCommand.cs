@@ -116,6 +116,7 @@ public static class ReplayCommand
             };
 
             var plan = LoadPlan(parsed.GetValue(input)!, filter);
+            WarnAboutLongSchedule(plan, options);
             // Open the report file before replaying so an unwritable path fails in a second, not after the run.
             using var reportFile = parsed.GetValue(report) is string reportPath ? OpenOutput(reportPath, "report") : null;
             using var harFile = parsed.GetValue(harOut) is string harPath ? OpenOutput(harPath, "HAR output") : null;
@@ -183,6 +184,16 @@ public static class ReplayCommand
             result = ReplayRunner.RunAsync(plan, options, progress, ct).GetAwaiter().GetResult();
         });
         return result!;
+    }
+
+    /// <summary>Real-time replay of a long recording takes as long as the recording: say so before starting.</summary>
+    static void WarnAboutLongSchedule(ReplayPlan plan, ReplayOptions options)
+    {
+        if (options.Timing != TimingMode.Speed || options.Duration is not null)
+            return;
+        var length = plan.RecordedSpan / options.Speed;
+        if (length > TimeSpan.FromMinutes(10))
+            Console.Error.WriteLine($"capture: the recording spans {plan.RecordedSpan:g}; at --speed {options.Speed:0.###} the replay takes about {length:g} (use a higher --speed, --rate N or --max to go faster).");
     }
 
     static FileStream OpenOutput(string path, string what)

@@ -47,6 +47,7 @@ public static class HarPlanReader
                 else
                     requests.Add(request);
             }
+            FillMissingStartTimes(requests);
             // HAR asks for entries sorted by start time but not every exporter does; keep ties stable.
             var ordered = requests
                 .Select((r, i) => (r, i))
@@ -92,6 +93,23 @@ public static class HarPlanReader
             Incomplete = incomplete,
             Truncated = truncated,
         };
+    }
+
+    /// <summary>
+    /// An entry without a readable startedDateTime takes the time of the entry before it (or the first
+    /// known one), so it keeps its place instead of landing decades before the others.
+    /// </summary>
+    static void FillMissingStartTimes(List<ReplayRequest> requests)
+    {
+        var known = requests.FirstOrDefault(r => r.StartedAt != DateTimeOffset.UnixEpoch)?.StartedAt;
+        if (known is not { } previous)
+            return;
+        for (int i = 0; i < requests.Count; i++)
+        {
+            if (requests[i].StartedAt == DateTimeOffset.UnixEpoch)
+                requests[i] = requests[i] with { StartedAt = previous };
+            previous = requests[i].StartedAt;
+        }
     }
 
     static IReadOnlyList<HeaderField> Headers(JsonElement owner)

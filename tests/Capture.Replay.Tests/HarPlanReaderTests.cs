@@ -74,6 +74,20 @@ public class HarPlanReaderTests
         Assert.Empty(plan.Requests[1].Response.Body!);
     }
 
+    [Fact]
+    public void Entries_without_a_start_time_keep_their_place()
+    {
+        var plan = Read("""
+            {"log":{"entries":[
+              {"startedDateTime":"2024-01-01T00:00:00Z","request":{"method":"GET","url":"http://x/1"},"response":{"status":200}},
+              {"request":{"method":"GET","url":"http://x/2"},"response":{"status":200}},
+              {"startedDateTime":"garbage","request":{"method":"GET","url":"http://x/3"},"response":{"status":200}},
+              {"startedDateTime":"2024-01-01T00:00:02Z","request":{"method":"GET","url":"http://x/4"},"response":{"status":200}}]}}
+            """);
+        Assert.Equal(["/1", "/2", "/3", "/4"], plan.Requests.Select(r => r.PathAndQuery));
+        Assert.Equal(TimeSpan.FromSeconds(2), plan.RecordedSpan);
+    }
+
     [Theory]
     [InlineData("{not json")]
     [InlineData("{\"log\":{}}")]
