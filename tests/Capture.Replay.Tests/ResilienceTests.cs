@@ -139,6 +139,41 @@ public class ResilienceTests
         Assert.True(report.Summary.CircuitBreaks >= 2);
     }
 
+    [Fact]
+    public async Task The_breaker_pauses_sending_while_the_target_is_down_and_resumes_when_it_recovers()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await using var server = await KestrelTarget.StartAsync(async ctx =>
+        {
+            if (clock.Elapsed < TimeSpan.FromMilliseconds(700))
+            {
+                ctx.Abort(); // down for the first 0.7 s
+                return;
+            }
+            await ctx.Response.WriteAsync("ok");
+        });
+        var har = new HarBuilder();
+        for (int i = 0; i < 60; i++)
+            har.Add("GET", $"http://prod/p/{i}", responseText: "ok");
+        var options = TestReplay.Options(server.BaseUri) with
+        {
+            Timing = TimingMode.Rate, Rate = 60, Concurrency = 8,
+            Resilience = TestReplay.FastFailing with
+            {
+                MaxRetries = 0, BreakerMinimumThroughput = 5, BreakDuration = TimeSpan.FromMilliseconds(500), GiveUpAfterBreaks = 10,
+            },
+        };
+        clock.Restart();
+
+        var report = await TestReplay.RunAsync(har.ToPlan(), options);
+
+        Assert.Equal(60, report.Summary.Total);
+        Assert.True(report.Summary.CircuitBreaks >= 1);
+        Assert.True(report.Summary.ErrorKinds.GetValueOrDefault(ErrorKinds.ConnectionReset) >= 1);
+        Assert.False(report.Summary.ErrorKinds.ContainsKey(ErrorKinds.CircuitOpen)); // paused, never gave up
+        Assert.True(report.Summary.Matched > 30, $"sending should resume after the break (matched {report.Summary.Matched})");
+    }
+
     static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
