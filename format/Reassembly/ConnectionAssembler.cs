@@ -67,6 +67,9 @@ internal sealed class ConnectionAssembler : IStreamConsumer, IHttpMessageSink, I
     {
         if (Closed)
             return;
+        // TLS plaintext marks the connection https even when its opening record did not say so.
+        if ((record.Flags & DataFlags.Tls) != 0 && !Info.IsTls)
+            Info = Info with { IsTls = true };
         (record.Direction == Direction.Egress ? _egress : _ingress).Offer(record, this);
     }
 

@@ -246,6 +246,17 @@ public class ExchangeExtractorTests
     }
 
     [Fact]
+    public void Tls_plaintext_data_marks_the_connection_tls_even_without_the_open_flag()
+    {
+        var s = new RecordScript().Open(1, ConnectionRole.Client, Client, Server, source: ConnectionSource.AlreadyOpen);
+        s.Records.Add(s.MakeData(1, Direction.Egress, Encoding.ASCII.GetBytes("GET /secure HTTP/1.1\r\nHost: bank\r\n\r\n")) with { Flags = DataFlags.Tls });
+        s.Records.Add(s.MakeData(1, Direction.Ingress, Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")) with { Flags = DataFlags.Tls });
+        var e = Assert.Single(Extract(s));
+        Assert.True(e.Connection.IsTls);
+        Assert.Equal("https://bank/secure", Capture.Format.Har.UrlParts.RequestUrl(e.Request!, e.Connection));
+    }
+
+    [Fact]
     public void File_round_trip_through_the_capture_writer_and_reader()
     {
         var s = new RecordScript().Open(1, ConnectionRole.Server, Server, Client);
