@@ -3,7 +3,7 @@
  * capture: records the bytes HTTP/1.x clients and servers move over TCP sockets.
  *
  * Syscall tracepoints only (this kernel family has no kprobes/fentry): arguments
- * are stashed at sys_enter keyed by pid_tgid and acted on at sys_exit, where the
+ * are stashed at sys_enter in the thread's task storage and acted on at sys_exit, where the
  * return value says how many bytes really moved. Connections are keyed by
  * (tgid << 32 | fd) and carry a kernel-assigned 64-bit id, so a reused fd is a
  * new connection. Protocol inference and the user's filters run here, so that
@@ -101,10 +101,15 @@ struct {
 	__uint(max_entries, 64 << 20);
 } events SEC(".maps");
 
+/*
+ * One stash per thread, in the task's own storage: cheaper than a hash keyed by pid_tgid
+ * (no bucket lock, no element allocation per call), and freed with the thread.
+ * kind == 0 marks an empty stash.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct stash);
 } stashes SEC(".maps");
 
@@ -168,11 +173,20 @@ static __always_inline void read_leader_comm(char *comm)
 	BPF_CORE_READ_STR_INTO((char(*)[CAPTURE_COMM_LEN])comm, task, group_leader, comm);
 }
 
-/* The process filters: never ourselves, then the user's pids and process names. */
-static __always_inline bool process_traced(__u32 tgid)
+/*
+ * The user's process filters, decided once per thread and kept in the thread's storage:
+ * reading the group leader's name costs more than the lookup. exec() changes the name,
+ * so sched_process_exec forgets the decision. Values: 0 unknown, 1 traced, 2 not traced.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} filter_verdicts SEC(".maps");
+
+static __always_inline bool process_selected(__u32 tgid)
 {
-	if (tgid == cfg.self_tgid)
-		return false;
 	if (cfg.filter_pids && !bpf_map_lookup_elem(&filter_pids, &tgid))
 		return false;
 	if (cfg.filter_comms) {
@@ -182,6 +196,31 @@ static __always_inline bool process_traced(__u32 tgid)
 			return false;
 	}
 	return true;
+}
+
+/* Never ourselves, then the user's pids and process names. */
+static __always_inline bool process_traced(__u32 tgid)
+{
+	if (tgid == cfg.self_tgid)
+		return false;
+	if (!cfg.filter_pids && !cfg.filter_comms)
+		return true;
+	__u32 *verdict = bpf_task_storage_get(&filter_verdicts, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (verdict && *verdict)
+		return *verdict == 1;
+	bool selected = process_selected(tgid);
+	if (verdict)
+		*verdict = selected ? 1 : 2;
+	return selected;
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int on_exec(void *ctx)
+{
+	__u32 *verdict = bpf_task_storage_get(&filter_verdicts, bpf_get_current_task_btf(), 0, 0);
+	if (verdict)
+		*verdict = 0;
+	return 0;
 }
 
 /* task -> files -> fdt -> fd[fd] */
@@ -274,6 +313,26 @@ static __always_inline bool wants_data(struct conn *c)
 	return c && (c->verdict == VERDICT_UNDECIDED || c->verdict == VERDICT_CAPTURE);
 }
 
+/* This thread's stash slot, created on first use. */
+static __always_inline struct stash *stash_slot(void)
+{
+	return bpf_task_storage_get(&stashes, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
+static __always_inline void stash_put(const struct stash *value)
+{
+	struct stash *slot = stash_slot();
+	if (slot)
+		*slot = *value;
+}
+
+/* This thread's pending stash, or NULL. */
+static __always_inline struct stash *stash_pending(void)
+{
+	struct stash *slot = bpf_task_storage_get(&stashes, bpf_get_current_task_btf(), 0, 0);
+	return slot && slot->kind ? slot : NULL;
+}
+
 /* Stashes a data call's arguments if its process and fd are of interest. */
 static __always_inline void stash_data_call(__s32 fd, __u64 buf, __u64 count, __u32 kind)
 {
@@ -284,18 +343,17 @@ static __always_inline void stash_data_call(__s32 fd, __u64 buf, __u64 count, __
 	if (!wants_data(conn_for_call(tgid, fd)))
 		return;
 	struct stash s = { .buf = buf, .count = count, .fd = fd, .kind = kind };
-	bpf_map_update_elem(&stashes, &pid_tgid, &s, BPF_ANY);
+	stash_put(&s);
 }
 
 /* Takes (and always removes) this thread's stash. */
 static __always_inline bool take_stash(struct stash *out)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct stash *s = bpf_map_lookup_elem(&stashes, &pid_tgid);
+	struct stash *s = stash_pending();
 	if (!s)
 		return false;
 	*out = *s;
-	bpf_map_delete_elem(&stashes, &pid_tgid);
+	s->kind = 0;
 	return true;
 }
 
@@ -614,13 +672,12 @@ static __always_inline void handle_data(struct stash *s, __u64 moved, __u8 dir)
 /* The stash entry is the working state of the exit, and is removed on every path. */
 static __always_inline void on_data_exit(long ret, __u8 dir)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct stash *s = bpf_map_lookup_elem(&stashes, &pid_tgid);
+	struct stash *s = stash_pending();
 	if (!s)
 		return;
 	if (ret > 0)
 		handle_data(s, ret, dir);
-	bpf_map_delete_elem(&stashes, &pid_tgid);
+	s->kind = 0;
 }
 
 /* ---------- data syscalls ---------- */
@@ -759,7 +816,7 @@ static __always_inline void stash_plain(__s32 fd, __u32 kind)
 	if (!process_traced(pid_tgid >> 32))
 		return;
 	struct stash s = { .fd = fd, .kind = kind };
-	bpf_map_update_elem(&stashes, &pid_tgid, &s, BPF_ANY);
+	stash_put(&s);
 }
 
 static __always_inline void on_accept_exit(long ret)
@@ -878,7 +935,7 @@ int enter_sendfile(struct trace_event_raw_sys_enter *ctx)
 		file_offset = in ? BPF_CORE_READ(in, f_pos) : -1;
 	}
 	struct stash s = { .fd = out_fd, .in_fd = in_fd, .file_offset = file_offset, .kind = SC_SENDFILE };
-	bpf_map_update_elem(&stashes, &pid_tgid, &s, BPF_ANY);
+	stash_put(&s);
 	return 0;
 }
 
