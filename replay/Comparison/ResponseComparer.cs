@@ -39,7 +39,7 @@ public sealed class ResponseComparer(ComparisonRules rules)
             return (BodyVerdict.NotComparedReplayTooLarge, []);
 
         string? encoding = actual.Header("Content-Encoding");
-        byte[]? got = ContentDecoder.Decode(actual.Body, encoding);
+        byte[]? got = actual.DecodedBody();
         if (got is null)
             return (BodyVerdict.Different, [$"body: cannot decode Content-Encoding '{encoding}'"]);
 

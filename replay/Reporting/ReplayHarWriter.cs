@@ -78,7 +78,7 @@ public static class ReplayHarWriter
 
     static HarResponse Response(ReceivedResponse response)
     {
-        byte[] decoded = ContentDecoder.Decode(response.Body, response.Header("Content-Encoding")) ?? response.Body;
+        byte[] decoded = response.DecodedBody() ?? response.Body;
         string mime = response.Header("Content-Type") ?? "";
         var (text, encoding) = BodyText.From(decoded, mime);
         return new HarResponse

@@ -175,7 +175,7 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
 
     ResponseSummary Actual(ReceivedResponse response)
     {
-        byte[] body = ContentDecoder.Decode(response.Body, response.Header("Content-Encoding")) ?? response.Body;
+        byte[] body = response.DecodedBody() ?? response.Body;
         return new ResponseSummary(response.Status, SelectedHeaders(response.Headers), Preview(body), body.Length);
     }
 
