@@ -634,10 +634,17 @@ static __always_inline void emit_payload(__u32 tgid, struct stash *s, struct con
 		x->cur_base = s->buf;
 		x->cur_left = moved;
 	}
-	__u32 loops = x->budget / CAPTURE_CHUNK_MAX + 2 * CAPTURE_MAX_IOVECS + 2;
-	/* bpf_loop wants a stack pointer: pass a stack slot that holds the map value's address. */
-	struct emit_state *slot = x;
-	bpf_loop(loops, emit_step, &slot, 0);
+	if (x->iov_next == 0 && x->budget <= CAPTURE_CHUNK_MAX) {
+		/* The common case, one small buffer: one chunk, no loop. */
+		send_chunk(x, x->budget);
+		x->done = x->budget;
+		x->stream_offset += x->budget;
+	} else {
+		__u32 loops = x->budget / CAPTURE_CHUNK_MAX + 2 * CAPTURE_MAX_IOVECS + 2;
+		/* bpf_loop wants a stack pointer: pass a stack slot that holds the map value's address. */
+		struct emit_state *slot = x;
+		bpf_loop(loops, emit_step, &slot, 0);
+	}
 
 	__u64 cut = moved - x->done;
 	if (cut == 0)
