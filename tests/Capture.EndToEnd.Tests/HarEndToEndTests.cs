@@ -226,6 +226,49 @@ public class HarEndToEndTests
         Assert.Equal(received.Length, responseHeads + entries.Sum(e => e.Response.BodySize));
     }
 
+    [Fact]
+    public async Task Bytes_cut_by_the_per_call_cap_show_as_gaps_never_as_spliced_bodies()
+    {
+        BpfRequirement.Ensure();
+        await using var server = await StartServer();
+        using var scratch = new ScratchDirectory();
+        using var recording = await RecordingSession.StartAsync("--port", server.Port.ToString(CultureInfo.InvariantCulture), "--max-bytes-per-call", "4096");
+        var big = await Curl.RunAsync(new Uri(server.BaseAddress, "big").ToString());
+        var small = await Curl.RunAsync(new Uri(server.BaseAddress, "p/after").ToString());
+        await recording.StopAsync();
+
+        string harPath = scratch.File("cut.har");
+        var convert = await CaptureCli.RunAsync("har", recording.CapturePath, "-o", harPath, "--json-summary");
+        Assert.True(convert.ExitCode == 0, convert.Stderr);
+        HarValidator.AssertValid(harPath);
+        var entries = HarReader.Read(harPath).Entries;
+        Assert.Equal(2, entries.Count);
+
+        var cut = entries[0];
+        Assert.Equal(big.Pid, cut.Pid);
+        Assert.True(cut.Incomplete);
+        Assert.False(cut.Truncated);
+        byte[] captured = BodyText.ToBytes(cut.Response.Content.Text, cut.Response.Content.Encoding);
+        // Captured bytes plus the gap make exactly the body the client got; what was captured is the
+        // body's own bytes in order, with the holes left out, never filled with anything.
+        Assert.Equal(BigSize, captured.Length + cut.GapBytes);
+        Assert.Equal(captured.Length, cut.Response.BodySize);
+        Assert.True(cut.GapBytes > 0);
+        Assert.Equal(big.Stdout, PythonHttpServer.Pattern(BigSize));
+        // The pattern's byte k+1 is byte k plus 31 (mod 251): the recurrence breaks only where a hole
+        // was left out, at most once per captured call of at most 4096 bytes.
+        int breaks = 0;
+        for (int k = 0; k + 1 < captured.Length; k++)
+            if (captured[k + 1] != (captured[k] + 31) % 251)
+                breaks++;
+        Assert.InRange(breaks, 1, captured.Length / 4096 + 2);
+
+        var after = entries[1];
+        Assert.False(after.Incomplete);
+        Assert.Equal("pipelined after", after.Response.Content.Text);
+        Assert.Equal(Encoding.ASCII.GetString(small.Stdout), after.Response.Content.Text);
+    }
+
     private static byte[] Gzip(string text)
     {
         using var m = new MemoryStream();
