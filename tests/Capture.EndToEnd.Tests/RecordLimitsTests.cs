@@ -86,6 +86,45 @@ public class RecordLimitsTests
     }
 
     [Fact]
+    public async Task A_duration_ends_the_recording_by_itself_with_a_clean_file()
+    {
+        BpfRequirement.Ensure();
+        string output = Path.Combine(Path.GetTempPath(), $"capture-duration-{Guid.NewGuid():N}.tcap");
+        try
+        {
+            var result = await CaptureCli.RunAsync("record", "-o", output, "--duration", "2s", "--json");
+            Assert.Equal(0, result.ExitCode);
+            using var summary = System.Text.Json.JsonDocument.Parse(result.Stdout);
+            Assert.Equal("duration", summary.RootElement.GetProperty("stopReason").GetString());
+            Assert.Single(RecordedCapture.Read(output).Records.OfType<TrailerRecord>());
+            if (OperatingSystem.IsLinux())
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(output)); // captures hold secrets
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    [Fact]
+    public async Task A_size_limit_ends_the_recording_near_the_limit()
+    {
+        BpfRequirement.Ensure();
+        using var server = await PythonHttpServer.StartAsync();
+        using var recording = await RecordingSession.StartAsync("--port", Text(server.Port), "--max-size", "100KiB");
+        string url = new Uri(server.BaseAddress, "bytes/400000").ToString();
+        for (int i = 0; i < 20; i++)
+            await Curl.RunAsync(url); // far more than 100 KiB of traffic: the recorder stops on its own
+        var result = await recording.StopAsync();
+
+        Assert.Equal("maxSize", result.Summary.GetProperty("stopReason").GetString());
+        long size = new FileInfo(result.CapturePath).Length;
+        Assert.InRange(size, 1, 100 * 1024 + 32 * 1024); // at most about one data chunk beyond the limit
+        var capture = result.Read();
+        Assert.Single(capture.Records.OfType<TrailerRecord>());
+    }
+
+    [Fact]
     public async Task Without_root_recording_fails_with_one_sentence_and_exit_code_4()
     {
         BpfRequirement.Ensure(); // needs root to drop to nobody
