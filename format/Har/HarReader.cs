@@ -70,7 +70,7 @@ public static class HarReader
         return result;
     }
 
-    private static HarEntry ReadEntry(JsonElement e)
+    internal static HarEntry ReadEntry(JsonElement e)
     {
         var entry = new HarEntry
         {

@@ -132,6 +132,13 @@ public class HarReaderFuzzTests
             catch (CaptureFormatException)
             {
             }
+            try
+            {
+                HarEntryStreamReader.ReadEntries(new MemoryStream(mangled)).ToList();
+            }
+            catch (CaptureFormatException)
+            {
+            }
         }
     }
 }
