@@ -59,4 +59,27 @@ public class RecordKestrelTests
         Assert.EndsWith(Encoding.Latin1.GetString(sent), responses);
         Assert.Empty(capture.Losses);
     }
+
+    [Fact]
+    public async Task IPv6_connections_are_recorded_with_their_addresses()
+    {
+        BpfRequirement.Ensure();
+        if (!System.Net.Sockets.Socket.OSSupportsIPv6)
+            Assert.Skip("IPv6 is disabled on this machine");
+        await using var server = await KestrelServer.StartAsync(app => app.MapGet("/six", () => Results.Text("over ipv6")), "http://[::1]:0");
+        using var recording = await RecordingSession.StartAsync("--port", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        Assert.Equal("over ipv6", await client.GetStringAsync("six", TestContext.Current.CancellationToken));
+        var capture = (await recording.StopAsync()).Read();
+
+        var clientEnd = Assert.Single(capture.ClientsOf(server.Port));
+        var serverEnd = Assert.Single(capture.ServersOn(server.Port));
+        Assert.Equal(System.Net.IPAddress.IPv6Loopback, clientEnd.Remote?.Address);
+        Assert.Equal(System.Net.IPAddress.IPv6Loopback, serverEnd.Local?.Address);
+        Assert.Equal(clientEnd.Local, serverEnd.Remote);
+        Assert.StartsWith($"GET /six HTTP/1.1\r\nHost: {server.BaseAddress.Authority}\r\n", clientEnd.EgressText);
+        Assert.Equal(clientEnd.Egress, serverEnd.Ingress);
+        Assert.Equal(clientEnd.Ingress, serverEnd.Egress);
+        Assert.EndsWith("over ipv6", clientEnd.IngressText);
+    }
 }

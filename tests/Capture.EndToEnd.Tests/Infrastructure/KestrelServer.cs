@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Capture.EndToEnd.Tests.Infrastructure;
 
-/// <summary>A real Kestrel server inside the test process on 127.0.0.1 with a port of its own choosing.</summary>
+/// <summary>A real Kestrel server inside the test process on loopback (127.0.0.1 by default) with a port of its own choosing.</summary>
 public sealed class KestrelServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -22,11 +22,12 @@ public sealed class KestrelServer : IAsyncDisposable
     }
 
     /// <param name="routes">Maps the endpoints, e.g. <c>app => app.MapGet("/hello", () => "hi")</c>.</param>
-    public static async Task<KestrelServer> StartAsync(Action<WebApplication> routes)
+    /// <param name="url">Where to listen; port 0 lets the kernel choose (e.g. "http://[::1]:0" for IPv6).</param>
+    public static async Task<KestrelServer> StartAsync(Action<WebApplication> routes, string url = "http://127.0.0.1:0")
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(url);
         var app = builder.Build();
         routes(app);
         await app.StartAsync();
