@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Capture.Format.Records;
@@ -35,22 +36,22 @@ internal sealed class EventDecoder
 
     public void Decode(ReadOnlySpan<byte> raw)
     {
-        if (raw.Length < Marshal.SizeOf<KernelEventHeader>())
+        if (raw.Length < Unsafe.SizeOf<KernelEventHeader>())
             return;
         Stats.KernelEvents++;
         var type = (KernelEventType)MemoryMarshal.Read<uint>(raw);
         switch (type)
         {
-            case KernelEventType.ConnectionOpen when raw.Length >= Marshal.SizeOf<ConnectionOpenEvent>():
+            case KernelEventType.ConnectionOpen when raw.Length >= Unsafe.SizeOf<ConnectionOpenEvent>():
                 OnOpen(MemoryMarshal.Read<ConnectionOpenEvent>(raw));
                 break;
-            case KernelEventType.Data when raw.Length >= Marshal.SizeOf<DataEvent>():
-                OnData(MemoryMarshal.Read<DataEvent>(raw), raw[Marshal.SizeOf<DataEvent>()..]);
+            case KernelEventType.Data when raw.Length >= Unsafe.SizeOf<DataEvent>():
+                OnData(MemoryMarshal.Read<DataEvent>(raw), raw[Unsafe.SizeOf<DataEvent>()..]);
                 break;
-            case KernelEventType.ConnectionClose when raw.Length >= Marshal.SizeOf<ConnectionCloseEvent>():
+            case KernelEventType.ConnectionClose when raw.Length >= Unsafe.SizeOf<ConnectionCloseEvent>():
                 OnClose(MemoryMarshal.Read<ConnectionCloseEvent>(raw));
                 break;
-            case KernelEventType.Sendfile when raw.Length >= Marshal.SizeOf<SendfileEvent>():
+            case KernelEventType.Sendfile when raw.Length >= Unsafe.SizeOf<SendfileEvent>():
                 OnSendfile(MemoryMarshal.Read<SendfileEvent>(raw));
                 break;
         }

@@ -136,13 +136,9 @@ internal sealed unsafe class RecordingSession : IDisposable
             _callbackError = null;
             if (error is IOException io)
                 throw new RecorderException($"Writing {_options.OutputPath} failed: {io.Message.TrimEnd('.')}.", RecorderFailure.Output, io);
-            ExceptionDispatchInfoThrow(error);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error); // keep the original stack
         }
     }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ExceptionDispatchInfoThrow(Exception error) =>
-        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
 
     private void WriteLosses()
     {

@@ -55,6 +55,9 @@ public class StructLayoutTests
         foreach (var (cName, type, fields) in Structs)
         {
             Assert.Equal((cName, c[$"sizeof {cName}"]), (cName, (long)Marshal.SizeOf(type)));
+            // The decoder reads events with MemoryMarshal, which uses the managed size: it must agree.
+            int managed = (int)typeof(System.Runtime.CompilerServices.Unsafe).GetMethod("SizeOf")!.MakeGenericMethod(type).Invoke(null, null)!;
+            Assert.Equal((cName, c[$"sizeof {cName}"]), (cName, (long)managed));
             foreach (var (cField, csField) in fields)
                 Assert.Equal(($"{cName}.{cField}", c[$"offsetof {cName} {cField}"]), ($"{cName}.{cField}", (long)Marshal.OffsetOf(type, csField)));
             // No C# field that the table (and so the C header) does not know.
