@@ -47,6 +47,32 @@ public class InProcessRecordingTests
         }
     }
 
+    [Fact]
+    public void An_object_the_kernel_cannot_use_is_an_environment_error_and_leaves_no_file()
+    {
+        BpfRequirement.Ensure();
+        string dir = Directory.CreateTempSubdirectory("capture-badobj-").FullName;
+        try
+        {
+            string notElf = Path.Combine(dir, "capture.bpf.o");
+            File.WriteAllText(notElf, "this is not an ELF object");
+            string output = Path.Combine(dir, "out.tcap");
+            var options = new RecorderOptions { OutputPath = output, BpfObjectPath = notElf, Duration = TimeSpan.FromSeconds(1) };
+            var e = Assert.Throws<RecorderException>(() => Recorder.Run(options, null, CancellationToken.None));
+            Assert.Equal(RecorderFailure.Environment, e.Failure);
+            Assert.StartsWith($"libbpf could not open {notElf}:", e.Message);
+            Assert.False(File.Exists(output)); // nothing was recorded: no empty capture left behind
+
+            var missing = options with { BpfObjectPath = Path.Combine(dir, "missing.bpf.o") };
+            e = Assert.Throws<RecorderException>(() => Recorder.Run(missing, null, CancellationToken.None));
+            Assert.Contains("is missing; rebuild the tool", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private sealed class Observer(TaskCompletionSource attached) : IRecordingObserver
     {
         public void Attached(string outputPath) => attached.TrySetResult();
