@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
-# Overhead of `capture record` on a loopback HTTP load, measured in one run against a baseline:
-#   1. wrk against nginx (small JSON answers) with nothing attached     -> baseline requests/s
-#   2. the same with `capture record --comm nginx` attached             -> requests/s, lost events, recorder CPU, file bytes
-#   3. the same with tcpdump writing a pcap of the port                 -> pcap bytes
-#   4. baseline again (the machine is shared: the mean of 1 and 4 is the baseline)
+# Overhead of `capture record` on a loopback HTTP load, measured in one run against a baseline.
+# Each round runs wrk against nginx (small JSON answers) twice, back to back:
+#   a. with nothing attached                                  -> baseline requests/s
+#   b. with `capture record --comm nginx` attached            -> requests/s, lost events, recorder CPU, file bytes
+# and the reported ratio is the median of the rounds' b/a (a shared machine drifts; pairs cancel most of it).
+# Then one run with tcpdump writing a pcap of the port gives the pcap bytes per exchange for comparison.
 # Prints a table and, with --json, one JSON object. Needs root, nginx (nginx-light), wrk, tcpdump.
 #
-# Usage: sudo tests/bench/record-overhead.sh [--duration 10] [--connections 32] [--threads 2] [--json]
+# Usage: sudo tests/bench/record-overhead.sh [--duration 10] [--rounds 3] [--connections 32] [--threads 2] [--json]
 # CAPTURE="dotnet path/to/capture.dll" overrides the tool (default: ./capture from the repository root).
 set -euo pipefail
 
 duration=10
+rounds=3
 connections=32
 threads=2
 json=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --json) json=1; shift ;;
@@ -83,24 +86,41 @@ cpu_seconds() {
   awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"
 }
 
-read -r base1_rps _ < <(run_wrk)
+# One recorded wrk run: prints "requests/s wrk-requests recorder-cpu-seconds capture-bytes lost-events recorded-requests"
+recorded_run() {
+  rm -f "$work/bench.tcap" "$work/summary.json" "$work/record.err"
+  # --duration is a safety net: the recorder ends itself even if this script is killed
+  $capture record -o "$work/bench.tcap" --comm nginx --port "$port" --duration "$((duration + 60))s" --json > "$work/summary.json" 2> "$work/record.err" &
+  local rec=$!
+  pids+=("$rec")
+  for _ in $(seq 600); do grep -q "recording to" "$work/record.err" 2>/dev/null && break; sleep 0.1; done
+  grep -q "recording to" "$work/record.err" || { echo "record-overhead.sh: capture record did not start: $(cat "$work/record.err")" >&2; exit 1; }
+  local before after rps total
+  before=$(cpu_seconds "$rec")
+  read -r rps total < <(run_wrk)
+  after=$(cpu_seconds "$rec")
+  kill -TERM "$rec" # SIGINT is ignored by background jobs of a non-interactive shell
+  wait "$rec" || true
+  python3 - "$work/summary.json" "$rps" "$total" "$before" "$after" "$(stat -c %s "$work/bench.tcap")" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(sys.argv[2], sys.argv[3], float(sys.argv[5]) - float(sys.argv[4]), sys.argv[6], s["lostEvents"], s["requests"])
+PY
+}
 
-# 2. with the recorder, tracing the server only (as in production)
-$capture record -o "$work/bench.tcap" --comm nginx --port "$port" --json > "$work/summary.json" 2> "$work/record.err" &
-rec=$!
-pids+=("$rec")
-for _ in $(seq 600); do grep -q "recording to" "$work/record.err" 2>/dev/null && break; sleep 0.1; done
-grep -q "recording to" "$work/record.err" || { echo "record-overhead.sh: capture record did not start: $(cat "$work/record.err")" >&2; exit 1; }
-recorder_pid=$(pgrep -P "$rec" -f "record" | head -1 || true)
-[ -n "$recorder_pid" ] || recorder_pid=$rec
-cpu_before=$(cpu_seconds "$recorder_pid")
-read -r rec_rps rec_total < <(run_wrk)
-cpu_after=$(cpu_seconds "$recorder_pid")
-kill -TERM "$rec" # SIGINT is ignored by background jobs of a non-interactive shell
-wait "$rec" || true
-capture_bytes=$(stat -c %s "$work/bench.tcap")
-lost_events=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lostEvents"])' "$work/summary.json")
-recorded_requests=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"])' "$work/summary.json")
+ratios=()
+base_all=()
+rec_all=()
+cpu_total=0; bytes_total=0; requests_total=0; lost_total=0; recorded_total=0
+for round in $(seq "$rounds"); do
+  read -r base_rps _ < <(run_wrk)
+  read -r rec_rps rec_total cpu bytes lost recorded < <(recorded_run)
+  base_all+=("$base_rps"); rec_all+=("$rec_rps")
+  ratios+=("$(python3 -c "print($rec_rps / $base_rps)")")
+  cpu_total=$(python3 -c "print($cpu_total + $cpu)")
+  bytes_total=$((bytes_total + bytes)); requests_total=$((requests_total + rec_total))
+  lost_total=$((lost_total + lost)); recorded_total=$((recorded_total + recorded))
+done
 
 # 3. tcpdump of the same load, for the size comparison
 tcpdump -i lo -s 0 -w "$work/bench.pcap" "tcp port $port" 2> "$work/tcpdump.err" &
@@ -108,24 +128,23 @@ tcpdump_pid=$!
 pids+=("$tcpdump_pid")
 for _ in $(seq 50); do grep -q "listening on" "$work/tcpdump.err" 2>/dev/null && break; sleep 0.1; done
 read -r pcap_rps pcap_total < <(run_wrk)
-kill -INT "$tcpdump_pid"
+kill -TERM "$tcpdump_pid"
 wait "$tcpdump_pid" || true
 pcap_bytes=$(stat -c %s "$work/bench.pcap")
 
-read -r base2_rps _ < <(run_wrk)
-
 python3 - "$json" <<PY
-import json, sys
-base = (float("$base1_rps") + float("$base2_rps")) / 2
+import json, statistics, sys
+ratios = [float(x) for x in "${ratios[*]}".split()]
 r = {
-    "durationSeconds": $duration, "connections": $connections, "threads": $threads,
-    "baselineRequestsPerSecond": [float("$base1_rps"), float("$base2_rps")],
-    "recordingRequestsPerSecond": float("$rec_rps"),
-    "throughputRatio": round(float("$rec_rps") / base, 3),
-    "recordedRequests": int("$recorded_requests"), "wrkRequestsWhileRecording": int("$rec_total"),
-    "lostEvents": int("$lost_events"),
-    "recorderCpuPercentOfOneCore": round(100 * (float("$cpu_after") - float("$cpu_before")) / $duration, 1),
-    "captureBytesPerExchange": round(int("$capture_bytes") / max(1, int("$rec_total")), 1),
+    "durationSeconds": $duration, "rounds": $rounds, "connections": $connections, "threads": $threads,
+    "baselineRequestsPerSecond": [float(x) for x in "${base_all[*]}".split()],
+    "recordingRequestsPerSecond": [float(x) for x in "${rec_all[*]}".split()],
+    "throughputRatios": [round(x, 3) for x in ratios],
+    "throughputRatioMedian": round(statistics.median(ratios), 3),
+    "recordedRequests": $recorded_total, "wrkRequestsWhileRecording": $requests_total,
+    "lostEvents": $lost_total,
+    "recorderCpuPercentOfOneCore": round(100 * $cpu_total / ($duration * $rounds), 1),
+    "captureBytesPerExchange": round($bytes_total / max(1, $requests_total), 1),
     "tcpdumpRequestsPerSecond": float("$pcap_rps"),
     "pcapBytesPerExchange": round(int("$pcap_bytes") / max(1, int("$pcap_total")), 1),
 }
@@ -133,9 +152,10 @@ r["captureToPcapSizeRatio"] = round(r["captureBytesPerExchange"] / max(1e-9, r["
 if sys.argv[1] == "1":
     print(json.dumps(r, indent=2))
 else:
-    print(f"wrk -t{r['threads']} -c{r['connections']} -d{r['durationSeconds']}s against nginx (small JSON), loopback")
-    print(f"  baseline            {r['baselineRequestsPerSecond'][0]:.0f} / {r['baselineRequestsPerSecond'][1]:.0f} req/s (before / after)")
-    print(f"  with capture record {r['recordingRequestsPerSecond']:.0f} req/s  -> ratio {r['throughputRatio']}")
+    print(f"wrk -t{r['threads']} -c{r['connections']} -d{r['durationSeconds']}s against nginx (small JSON), loopback, {r['rounds']} rounds")
+    print(f"  baseline            {' / '.join(f'{x:.0f}' for x in r['baselineRequestsPerSecond'])} req/s")
+    print(f"  with capture record {' / '.join(f'{x:.0f}' for x in r['recordingRequestsPerSecond'])} req/s")
+    print(f"  throughput ratio    {r['throughputRatioMedian']} (median of {r['throughputRatios']})")
     print(f"  recorded requests   {r['recordedRequests']} of {r['wrkRequestsWhileRecording']} sent, lost events {r['lostEvents']}")
     print(f"  recorder CPU        {r['recorderCpuPercentOfOneCore']}% of one core")
     print(f"  capture file        {r['captureBytesPerExchange']} bytes per exchange")
