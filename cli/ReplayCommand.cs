@@ -48,10 +48,7 @@ public static class ReplayCommand
         var maxMismatch = new Option<string>("--max-mismatch") { Description = "Exit 0 while mismatches + errors are at most N% of requests (default 0).", DefaultValueFactory = _ => "0" };
 
         var pid = new Option<int?>("--pid") { Description = "Only requests served by this process id." };
-        var host = new Option<string?>("--host") { Description = "Only requests for this host (recorded Host header or server address)." };
-        var method = new Option<string?>("--method") { Description = "Only requests with this method." };
-        var pathPrefix = new Option<string?>("--path-prefix") { Description = "Only requests whose path starts with this, e.g. /api/." };
-        var status = new Option<string?>("--status") { Description = "Only requests whose recorded status is this: 404, 5xx, or a list like 2xx,404." };
+        var filters = new ExchangeFilterOptions("requests");
         var excludePath = new Option<string?>("--exclude-path") { Description = "Leave out requests whose path matches this regular expression." };
 
         var command = new Command("replay", "Resend recorded requests to a test target, compare the answers with the recording, and report.")
@@ -61,21 +58,16 @@ public static class ReplayCommand
             timeout, totalTimeout, retries, retryUnsafe,
             statusClass, compareHeader, ignoreJson,
             report, harOut, json, maxMismatch,
-            pid, host, method, pathPrefix, status, excludePath,
+            pid,
         };
+        filters.AddTo(command);
+        command.Options.Add(excludePath);
 
         command.SetAction(parsed => VerbRunner.Run(() =>
         {
             var filter = new PlanFilter
             {
-                Exchange = new ExchangeFilter
-                {
-                    Pid = parsed.GetValue(pid),
-                    Host = parsed.GetValue(host),
-                    Method = parsed.GetValue(method),
-                    PathPrefix = parsed.GetValue(pathPrefix),
-                    Status = parsed.GetValue(status) is string st ? Status(st) : null,
-                },
+                Exchange = filters.Build(parsed, parsed.GetValue(pid)),
                 ExcludePath = Regex(parsed.GetValue(excludePath)),
             };
             var options = new ReplayOptions
@@ -257,12 +249,6 @@ public static class ReplayCommand
             return null;
         try { return new Regex(text, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); }
         catch (ArgumentException) { throw Usage($"--exclude-path '{text}' is not a valid regular expression."); }
-    }
-
-    static StatusSet Status(string text)
-    {
-        try { return ExchangeFilter.ParseStatus(text); }
-        catch (FormatException e) { throw Usage($"--status: {e.Message.TrimEnd('.')}."); }
     }
 
     static double Percent(string text)

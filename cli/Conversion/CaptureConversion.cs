@@ -1,0 +1,138 @@
+using System.Runtime.InteropServices;
+using Capture.Format;
+using Capture.Format.Records;
+
+namespace Capture.Cli.Conversion;
+
+/// <summary>
+/// What every verb that turns a capture into another file (har, pcap) does the same way: open the
+/// input (it may still be growing), write the output under a temporary name and rename it when
+/// whole (so OUT is never half a file), stop cleanly on Ctrl-C or SIGTERM, show progress on a
+/// terminal, and say what could not be read.
+/// </summary>
+internal sealed class CaptureConversion : IDisposable
+{
+    private readonly FileStream _input;
+    private readonly CancellationTokenSource _interrupted = new();
+    private readonly PosixSignalRegistration _onInterrupt;
+    private readonly PosixSignalRegistration _onTerminate;
+
+    public string InputPath { get; }
+    /// <summary>The output file, or null when the output goes to stdout.</summary>
+    public string? OutputPath { get; }
+    public string OutputName => OutputPath ?? "stdout";
+    public CaptureReader Reader { get; }
+
+    private CaptureConversion(string input, string? output)
+    {
+        InputPath = input;
+        OutputPath = output;
+        _input = new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+        try
+        {
+            Reader = new CaptureReader(_input, input);
+        }
+        catch
+        {
+            _input.Dispose();
+            throw;
+        }
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true; // stop converting and remove the partial file instead of dying mid-write
+            _interrupted.Cancel();
+        }
+        _onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        _onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+    }
+
+    /// <param name="output">The -o value: a path, "-" for stdout, or null for the input's name with <paramref name="defaultExtension"/>.</param>
+    public static CaptureConversion Open(string input, string? output, string defaultExtension)
+    {
+        string target = output ?? Path.ChangeExtension(input, defaultExtension);
+        bool toStdout = target == "-";
+        if (!toStdout && Path.GetFullPath(target) == Path.GetFullPath(input))
+            throw new UserError($"The output {target} is the input capture file; choose another name with -o.", ExitCodes.Usage);
+        if (Directory.Exists(input))
+            throw new UserError($"{input} is a directory, not a capture file.", ExitCodes.BadInput);
+        if (!File.Exists(input))
+            throw new UserError($"File not found: {input}.", ExitCodes.BadInput);
+        return new CaptureConversion(input, toStdout ? null : target);
+    }
+
+    /// <summary>The input's records; stops (OperationCanceledException) when a signal arrives.</summary>
+    public IEnumerable<CaptureRecord> Records(string progressLabel)
+    {
+        var progress = new ConversionProgress(_input, progressLabel, enabled: !Console.IsErrorRedirected);
+        try
+        {
+            foreach (var record in Reader.ReadRecords())
+            {
+                _interrupted.Token.ThrowIfCancellationRequested();
+                progress.Tick();
+                yield return record;
+            }
+        }
+        finally
+        {
+            progress.Done();
+        }
+    }
+
+    /// <summary>Runs <paramref name="write"/> on the output stream, then puts the finished file in place.</summary>
+    /// <param name="stdoutBuffer">Buffering for stdout, for writers that do not buffer themselves (0 for none).</param>
+    public T WriteOutput<T>(Func<Stream, T> write, int stdoutBuffer = 0)
+    {
+        string? temporary = OutputPath is null ? null
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(OutputPath))!, $".{Path.GetFileName(OutputPath)}.{Environment.ProcessId}.partial");
+        try
+        {
+            T result;
+            using (Stream stream = OpenOutput(temporary, stdoutBuffer))
+                result = write(stream);
+            if (temporary is not null)
+                File.Move(temporary, OutputPath!, overwrite: true);
+            return result;
+        }
+        catch (IOException e) when (e is not FileNotFoundException)
+        {
+            throw new UserError($"Cannot write {OutputName}: {e.Message.TrimEnd('.')}.", ExitCodes.Output);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new UserError($"Permission denied writing {OutputName}.", ExitCodes.Output);
+        }
+        finally
+        {
+            if (temporary is not null && File.Exists(temporary))
+                File.Delete(temporary);
+        }
+    }
+
+    /// <summary>Corrupt blocks and a cut tail, after the verb's own summary: the user should know what the output lacks.</summary>
+    public void ReportReadProblems()
+    {
+        var read = Reader.Stats;
+        if (read.CorruptBlocks > 0)
+            Console.Error.WriteLine($"capture: {InputPath} has {read.CorruptBlocks} corrupt block(s); every intact block was converted.");
+        if (!read.CleanClose && read.IncompleteTailBytes > 0)
+            Console.Error.WriteLine($"capture: {InputPath} ends in an incomplete block ({read.IncompleteTailBytes} bytes; recording killed or still running); everything before it was converted.");
+    }
+
+    private static Stream OpenOutput(string? temporary, int stdoutBuffer)
+    {
+        if (temporary is null)
+            return stdoutBuffer > 0 ? new BufferedStream(Console.OpenStandardOutput(), stdoutBuffer) : Console.OpenStandardOutput();
+        if (!Directory.Exists(Path.GetDirectoryName(temporary)))
+            throw new UserError($"The output directory {Path.GetDirectoryName(temporary)} does not exist.", ExitCodes.Output);
+        return new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+    }
+
+    public void Dispose()
+    {
+        _onInterrupt.Dispose();
+        _onTerminate.Dispose();
+        _interrupted.Dispose();
+        Reader.Dispose();
+    }
+}
