@@ -31,6 +31,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* Filled by the loader before load (bpf_map__initial_value of ".rodata.config"). */
 const volatile struct capture_config cfg SEC(".rodata.config") = {
 	.max_bytes_per_call = 8 << 20,
+	.wakeup_bytes = 256 << 10,
 };
 
 /* Next connection id; ids start at 1. */
@@ -152,13 +153,11 @@ struct {
  * Waking the reader on every event costs an interrupt-work item and a context switch per
  * event, which at tens of thousands of requests per second costs the traced service more
  * than the capture itself. The reader polls with a short timeout anyway, so wake it only
- * when a good amount of data is waiting.
+ * when a good amount of data is waiting (cfg.wakeup_bytes, a fraction of the ring).
  */
-#define WAKEUP_BYTES (256 * 1024)
-
 static __always_inline __u64 wakeup_flag(void)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline struct capture_counters *my_counters(void)

@@ -117,6 +117,7 @@ struct capture_config {
 	__u8 filter_comms;        /* 1: only comms in the filter_comms map */
 	__u8 filter_ports;        /* 1: only connections with a local or remote port in filter_ports */
 	__u8 all_tcp;             /* 1: record TCP connections that do not look like HTTP/1.x too */
+	__u32 wakeup_bytes;       /* wake the reader when this much data waits in the ring */
 };
 
 /* Per-CPU loss counters; user space sums them over CPUs. */

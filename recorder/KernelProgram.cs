@@ -120,6 +120,7 @@ internal sealed unsafe class KernelProgram : IDisposable
             FilterComms = (byte)(options.ProcessNames.Count > 0 ? 1 : 0),
             FilterPorts = (byte)(options.Ports.Count > 0 ? 1 : 0),
             AllTcp = (byte)(options.AllTcp ? 1 : 0),
+            WakeupBytes = WakeupThreshold(RingBufferSize(options.RingBufferBytes)),
         };
         int err = LibBpf.MapSetInitialValue(FindMap(obj, ".rodata.config"), &config, (nuint)sizeof(KernelConfig));
         if (err != 0)
@@ -128,6 +129,12 @@ internal sealed unsafe class KernelProgram : IDisposable
         if (err != 0)
             throw Refused("Sizing the ring buffer failed", err);
     }
+
+    /// <summary>
+    /// The reader is woken when this much waits: 256 KiB, or a quarter of a smaller ring, so that
+    /// a burst never fills the ring while the reader sleeps out its poll timeout.
+    /// </summary>
+    internal static uint WakeupThreshold(uint ringSize) => Math.Min(256u << 10, ringSize / 4);
 
     /// <summary>A power of two of at least one page, as the kernel requires of a ring buffer.</summary>
     internal static uint RingBufferSize(uint requested)

@@ -107,6 +107,7 @@ internal struct KernelConfig
     public byte FilterComms;
     public byte FilterPorts;
     public byte AllTcp;
+    public uint WakeupBytes;
 }
 
 [StructLayout(LayoutKind.Sequential)]

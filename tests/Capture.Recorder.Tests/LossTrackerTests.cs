@@ -25,4 +25,10 @@ public class LossTrackerTests
     [InlineData((64u << 20) + 1, 128u << 20)]
     public void Ring_buffer_sizes_are_rounded_up_to_a_power_of_two_pages(uint requested, uint expected) =>
         Assert.Equal(expected, KernelProgram.RingBufferSize(requested));
+
+    [Theory]
+    [InlineData(64u << 20, 256u << 10)]
+    [InlineData(64u << 10, 16u << 10)]
+    public void The_reader_is_woken_well_before_the_ring_is_full(uint ring, uint expected) =>
+        Assert.Equal(expected, KernelProgram.WakeupThreshold(ring));
 }

@@ -29,7 +29,7 @@ public class StructLayoutTests
              ("ino", "Ino"), ("dev", "Dev"), ("i_mode", "Mode"), ("depth", "Depth"), ("path_complete", "PathComplete"), ("names", "Names")]),
         ("capture_config", typeof(KernelConfig),
             [("self_tgid", "SelfTgid"), ("max_bytes_per_call", "MaxBytesPerCall"), ("filter_pids", "FilterPids"),
-             ("filter_comms", "FilterComms"), ("filter_ports", "FilterPorts"), ("all_tcp", "AllTcp")]),
+             ("filter_comms", "FilterComms"), ("filter_ports", "FilterPorts"), ("all_tcp", "AllTcp"), ("wakeup_bytes", "WakeupBytes")]),
         ("capture_counters", typeof(KernelCounters),
             [("ringbuf_full_events", "RingBufferFullEvents"), ("ringbuf_full_bytes", "RingBufferFullBytes"), ("cap_events", "CapEvents"),
              ("cap_bytes", "CapBytes"), ("read_fault_events", "ReadFaultEvents"), ("read_fault_bytes", "ReadFaultBytes")]),
