@@ -17,6 +17,7 @@ public static class HarEntryStreamReader
         public Phase Phase = Phase.Root;
         public bool ValueIsWanted;
         public bool SawEntries;
+        public bool UnreadableDatesAreMissing;
     }
 
     public static IEnumerable<HarEntry> ReadEntries(string path)
@@ -26,12 +27,13 @@ public static class HarEntryStreamReader
             yield return entry;
     }
 
-    public static IEnumerable<HarEntry> ReadEntries(Stream stream, string displayName = "the input")
+    /// <param name="unreadableDatesAreMissing">Read a startedDateTime that is not a date as missing instead of refusing the file (a replay can still place the entry).</param>
+    public static IEnumerable<HarEntry> ReadEntries(Stream stream, string displayName = "the input", bool unreadableDatesAreMissing = false)
     {
         byte[] buffer = new byte[64 * 1024];
         int length = 0;
         bool final = false;
-        var state = new ScanState();
+        var state = new ScanState { UnreadableDatesAreMissing = unreadableDatesAreMissing };
         var found = new List<HarEntry>();
         while (true)
         {
@@ -140,7 +142,7 @@ public static class HarEntryStreamReader
                     {
                         var entryReader = new Utf8JsonReader(data[start..(int)reader.BytesConsumed]);
                         using var entry = JsonDocument.ParseValue(ref entryReader);
-                        found.Add(HarReader.ReadEntry(entry.RootElement));
+                        found.Add(HarReader.ReadEntry(entry.RootElement, s.UnreadableDatesAreMissing));
                     }
                     break;
             }

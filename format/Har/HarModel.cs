@@ -91,6 +91,8 @@ public sealed class HarResponse
     public long HeadersSize { get; set; } = -1;
     public long BodySize { get; set; } = -1;
     public string? Comment { get; set; }
+    /// <summary>Why a browser gave up on the exchange ("_error", e.g. net::ERR_ABORTED). Read from browser exports; this tool does not write it.</summary>
+    public string? Error { get; set; }
 }
 
 /// <summary>A header or query parameter. A value type: entries carry dozens of them.</summary>
@@ -135,7 +137,7 @@ public sealed class HarParam
 
 public sealed class HarContent
 {
-    /// <summary>Length of the body after content decoding.</summary>
+    /// <summary>Length of the body after content decoding; -1 when unknown (the file had no content object).</summary>
     public long Size { get; set; }
     /// <summary>Bytes saved by content encoding (Size minus the encoded length).</summary>
     public long? Compression { get; set; }

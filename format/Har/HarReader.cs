@@ -70,24 +70,26 @@ public static class HarReader
         return result;
     }
 
-    internal static HarEntry ReadEntry(JsonElement e)
+    /// <param name="unreadableDatesAreMissing">Read a startedDateTime that is not a date as missing (default) instead of refusing the file.</param>
+    internal static HarEntry ReadEntry(JsonElement e, bool unreadableDatesAreMissing = false)
     {
+        var (connectionId, connectionIdText) = ReadConnectionId(e);
         var entry = new HarEntry
         {
             PageRef = Str(e, "pageref"),
-            StartedDateTime = Date(e, "startedDateTime"),
+            StartedDateTime = Date(e, "startedDateTime", unreadableDatesAreMissing),
             Time = Num(e, "time") ?? 0,
             ServerIPAddress = Str(e, "serverIPAddress"),
-            Connection = Str(e, "connection"),
+            Connection = Str(e, "connection") ?? connectionIdText,
             Comment = Str(e, "comment"),
             Pid = (int?)Num(e, "_pid"),
             Process = Str(e, "_process"),
-            ConnectionId = e.TryGetProperty("_connectionId", out var cid) && cid.TryGetUInt64(out ulong id) ? id : null,
+            ConnectionId = connectionId,
             PeerPid = (int?)Num(e, "_peerPid"),
             PeerProcess = Str(e, "_peerProcess"),
-            Incomplete = Bool(e, "_incomplete"),
+            Incomplete = EntryFlag(e, "_incomplete"),
             GapBytes = (long?)Num(e, "_gapBytes"),
-            Truncated = Bool(e, "_truncated"),
+            Truncated = EntryFlag(e, "_truncated"),
             Malformed = Bool(e, "_malformed"),
             Upgraded = Bool(e, "_upgraded"),
         };
@@ -160,8 +162,11 @@ public static class HarReader
             HeadersSize = (long?)Num(r, "headersSize") ?? -1,
             BodySize = (long?)Num(r, "bodySize") ?? -1,
             Comment = Str(r, "comment"),
+            Error = Str(r, "_error"),
         };
-        if (r.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.Object)
+        if (!r.TryGetProperty("content", out var c) || c.ValueKind != JsonValueKind.Object)
+            response.Content.Size = -1; // the file says nothing about the body, which is not the same as an empty one
+        else
         {
             response.Content = new HarContent
             {
@@ -192,6 +197,35 @@ public static class HarReader
     private static List<HarNameValue> ReadNameValues(JsonElement parent, string name) =>
         Array(parent, name).Select(x => new HarNameValue(Str(x, "name") ?? "", Str(x, "value") ?? "") { Comment = Str(x, "comment") }).ToList();
 
+    /// <summary>
+    /// Our "_connectionId" is a number. Another tool may write it as text: digits still give the number,
+    /// anything else is returned as text so that it can stand in for a missing "connection".
+    /// </summary>
+    private static (ulong? Id, string? Text) ReadConnectionId(JsonElement e)
+    {
+        if (!e.TryGetProperty("_connectionId", out var v))
+            return (null, null);
+        if (v.ValueKind == JsonValueKind.Number)
+            return (v.TryGetUInt64(out ulong number) ? number : null, null);
+        if (v.ValueKind != JsonValueKind.String)
+            return (null, null);
+        string text = v.GetString()!;
+        return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong parsed) ? (parsed, null) : (null, text);
+    }
+
+    /// <summary>We put "_incomplete" and "_truncated" on the entry; other exporters have put them on the response or its content.</summary>
+    private static bool? EntryFlag(JsonElement e, string name)
+    {
+        bool? flag = Bool(e, name);
+        if (flag != true && e.TryGetProperty("response", out var r) && r.ValueKind == JsonValueKind.Object)
+        {
+            if (Bool(r, name) == true
+                || (r.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.Object && Bool(c, name) == true))
+                return true;
+        }
+        return flag;
+    }
+
     private static HarCreator? ReadCreator(JsonElement log, string name) =>
         log.TryGetProperty(name, out var c) && c.ValueKind == JsonValueKind.Object
             ? new HarCreator { Name = Str(c, "name") ?? "", Version = Str(c, "version") ?? "", Comment = Str(c, "comment") }
@@ -218,16 +252,26 @@ public static class HarReader
             _ => null,
         } : null;
 
+    /// <summary>true/false, or a number (non-zero is true) as some exporters write flags.</summary>
     private static bool? Bool(JsonElement parent, string name) =>
-        parent.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
+        parent.TryGetProperty(name, out var v) ? v.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.Number => v.GetDouble() != 0,
+            _ => null,
+        } : null;
 
-    private static DateTimeOffset Date(JsonElement parent, string name)
+    /// <summary>A missing date is default; an unreadable one is default too when <paramref name="unreadableIsMissing"/>, else an error.</summary>
+    private static DateTimeOffset Date(JsonElement parent, string name, bool unreadableIsMissing = false)
     {
         string? text = Str(parent, name);
         if (text is null)
             return default;
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var date))
             return date;
+        if (unreadableIsMissing)
+            return default;
         throw new FormatException($"'{text}' in {name} is not a date");
     }
 }

@@ -59,6 +59,14 @@ public class HarEntryStreamReaderTests
         Assert.Equal("PUT", e.Request.Method);
     }
 
+    [Fact]
+    public void Unreadable_dates_can_be_read_as_missing()
+    {
+        string json = """{"log":{"entries":[{"startedDateTime":"soon","request":{"method":"GET","url":"http://a/"}},{"startedDateTime":"2024-01-01T00:00:00Z","request":{"method":"GET","url":"http://a/"}}]}}""";
+        var entries = HarEntryStreamReader.ReadEntries(new MemoryStream(Encoding.UTF8.GetBytes(json)), "x.har", unreadableDatesAreMissing: true).ToList();
+        Assert.Equal([default, new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero)], entries.Select(e => e.StartedDateTime));
+    }
+
     [Theory]
     [InlineData("", "invalid JSON")]
     [InlineData("{\"log\":{\"entries\":[{\"request\":{}}", "invalid JSON")]

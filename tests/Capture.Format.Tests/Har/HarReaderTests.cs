@@ -91,6 +91,28 @@ public class HarReaderTests
         Assert.Equal((0.5, 10.25, 1.0, -1.0), (back.Timings.Send, back.Timings.Wait, back.Timings.Receive, back.Timings.Connect));
     }
 
+    [Fact]
+    public void Reads_what_other_exporters_write_where_they_write_it()
+    {
+        const string json = """
+        {"log":{"entries":[
+          {"startedDateTime":"2024-01-01T00:00:00Z","_connectionId":"pool-3","_incomplete":1,
+           "request":{"method":"GET","url":"http://x/"},"response":{"status":0,"_error":"net::ERR_ABORTED","_truncated":true}},
+          {"_connectionId":"12","connection":"c","_incomplete":false,
+           "request":{"method":"GET","url":"http://x/"},"response":{"status":200,"content":{"size":3,"_truncated":true}}}]}}
+        """;
+        var entries = HarReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(json))).Entries;
+        var (aborted, truncated) = (entries[0], entries[1]);
+        Assert.Equal((null, "pool-3"), (aborted.ConnectionId, aborted.Connection)); // text id: kept as the connection, not refused
+        Assert.Equal((true, true), (aborted.Incomplete, aborted.Truncated)); // numeric flag; flag on the response
+        Assert.Equal("net::ERR_ABORTED", aborted.Response.Error);
+        Assert.Equal(-1, aborted.Response.Content.Size); // no content object: size unknown, not an empty body
+        Assert.Equal((12UL, "c"), (truncated.ConnectionId, truncated.Connection));
+        Assert.Equal((false, true), (truncated.Incomplete, truncated.Truncated)); // flag on the content
+        Assert.Equal(3, truncated.Response.Content.Size);
+        Assert.Null(truncated.Response.Error);
+    }
+
     [Theory]
     [InlineData("not json at all", "invalid JSON")]
     [InlineData("{\"log\":{}}", "no log.entries")]
