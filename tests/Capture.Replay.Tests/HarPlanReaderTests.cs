@@ -88,11 +88,37 @@ public class HarPlanReaderTests
         Assert.Equal(TimeSpan.FromSeconds(2), plan.RecordedSpan);
     }
 
+    [Fact]
+    public void Flags_and_connection_ids_are_found_where_other_exporters_put_them()
+    {
+        var plan = Read("""
+            {"log":{"entries":[
+              {"startedDateTime":"2024-01-01T00:00:00Z","_connectionId":"pool-3","request":{"method":"GET","url":"http://x/1"},"response":{"status":200,"_truncated":true,"content":{"size":5}}},
+              {"startedDateTime":"2024-01-01T00:00:01Z","request":{"method":"GET","url":"http://x/2"},"response":{"status":200,"content":{"size":5,"_truncated":1}}},
+              {"startedDateTime":"2024-01-01T00:00:02Z","_incomplete":1,"request":{"method":"GET","url":"http://x/3"},"response":{"status":200}},
+              {"startedDateTime":"2024-01-01T00:00:03Z","request":{"method":"GET","url":"http://x/4"},"response":{"status":200,"_incomplete":true,"content":{"size":0}}},
+              {"startedDateTime":"2024-01-01T00:00:04Z","_upgraded":true,"request":{"method":"GET","url":"http://x/ws"},"response":{"status":101}}]}}
+            """);
+        Assert.Equal(["/1", "/2", "/3", "/4"], plan.Requests.Select(r => r.PathAndQuery));
+        Assert.Equal(1, plan.SkippedNotHttp); // the upgraded exchange
+        Assert.Equal("pool-3", plan.Requests[0].ConnectionId);
+        Assert.Equal([true, true, false, false], plan.Requests.Select(r => r.Truncated));
+        Assert.Equal([false, false, true, true], plan.Requests.Select(r => r.Incomplete));
+        Assert.Null(plan.Requests[0].RecordedMilliseconds); // no "time" in the file
+        Assert.Null(plan.Requests[2].Response.Body); // no content object: the body is unknown, not empty
+        Assert.Empty(plan.Requests[3].Response.Body!);
+    }
+
     [Theory]
     [InlineData("{not json")]
     [InlineData("{\"log\":{}}")]
+    [InlineData("{\"log\":[]}")]
     [InlineData("[1,2]")]
     [InlineData("{\"log\":{\"entries\":[{\"request\":{\"url\":\"http://x/\"}}]}}")]
+    [InlineData("{\"log\":{\"entries\":[{\"request\":{\"method\":\"GET\"}}]}}")]
+    [InlineData("{\"log\":{\"entries\":[{\"response\":{\"status\":200}}]}}")]
+    [InlineData("{\"log\":{\"entries\":[{\"request\":{\"method\":\"POST\",\"url\":\"http://x/\",\"postData\":{\"text\":\"%%\",\"encoding\":\"base64\"}}}]}}")]
+    [InlineData("{\"log\":{\"entries\":[")]
     public void Unreadable_input_is_a_format_error_with_one_sentence(string json)
     {
         var e = Assert.Throws<CaptureFormatException>(() => Read(json));
