@@ -20,7 +20,7 @@ internal sealed class EventDecoder
     private readonly Action<CaptureRecord> _sink;
     private readonly ProcessCatalog _processes;
     private readonly SendfileRecovery _sendfile;
-    private readonly Dictionary<ulong, ConnectionRole> _roles = [];
+    private readonly Dictionary<ulong, OpenConnection> _open = [];
     private readonly byte[] _payload = new byte[KernelConstants.ChunkMax];
 
     public RecordingStats Stats { get; }
@@ -68,7 +68,7 @@ internal sealed class EventDecoder
             _sink(process);
 
         var role = (ConnectionRole)e.Role;
-        _roles[e.Header.ConnectionId] = role;
+        _open[e.Header.ConnectionId] = new OpenConnection(pid, role);
         Stats.Connections++;
         _sink(new ConnectionOpenedRecord(ts, e.Header.ConnectionId, pid, e.Fd, comm, role,
             (ConnectionSource)e.Source, EndPoint(e.Family, e.LocalAddress, e.LocalPort),
@@ -82,6 +82,7 @@ internal sealed class EventDecoder
         var direction = (Direction)e.Direction;
         var flags = (e.Flags & DataEvent.FlagReadFault) != 0 ? DataFlags.Unrecoverable : DataFlags.None;
         CountRequest(e.Header.ConnectionId, direction, _payload.AsSpan(0, length));
+        Advance(e.Header.ConnectionId, direction, e.StreamOffset + (ulong)length + e.CutBytes);
         Stats.DataRecords++;
         Stats.CapturedBytes += length;
         Stats.CutBytes += (long)e.CutBytes;
@@ -91,7 +92,7 @@ internal sealed class EventDecoder
 
     private void OnClose(in ConnectionCloseEvent e)
     {
-        _roles.Remove(e.Header.ConnectionId);
+        _open.Remove(e.Header.ConnectionId);
         Stats.ConnectionsClosed++;
         _sink(new ConnectionClosedRecord(e.Header.TimestampNs, e.Header.ConnectionId, e.BytesSent, e.BytesReceived));
     }
@@ -106,15 +107,59 @@ internal sealed class EventDecoder
         Stats.DataRecords++;
         Stats.CapturedBytes += record.Payload.Length;
         Stats.CutBytes += (long)record.CutBytes;
+        Advance(record.ConnectionId, Direction.Egress, record.EndOffset);
         _sink(record);
+    }
+
+    /// <summary>
+    /// A process that exits closes its sockets without close(): the kernel program never sees it.
+    /// Writes a close record, with the stream lengths seen, for each open connection whose process is gone.
+    /// </summary>
+    public void CloseConnectionsOfExitedProcesses(ulong timestampNs, Func<int, bool> processAlive)
+    {
+        List<ulong>? gone = null;
+        var alive = new Dictionary<int, bool>();
+        foreach (var (id, connection) in _open)
+        {
+            if (!alive.TryGetValue(connection.Pid, out bool isAlive))
+                alive[connection.Pid] = isAlive = processAlive(connection.Pid);
+            if (!isAlive)
+                (gone ??= []).Add(id);
+        }
+        foreach (ulong id in gone ?? [])
+        {
+            var connection = _open[id];
+            _open.Remove(id);
+            Stats.ConnectionsClosed++;
+            _sink(new ConnectionClosedRecord(timestampNs, id, connection.EgressEnd, connection.IngressEnd));
+        }
+    }
+
+    private void Advance(ulong connectionId, Direction direction, ulong end)
+    {
+        if (!_open.TryGetValue(connectionId, out var connection))
+            return;
+        if (direction == Direction.Egress)
+            connection.EgressEnd = Math.Max(connection.EgressEnd, end);
+        else
+            connection.IngressEnd = Math.Max(connection.IngressEnd, end);
+    }
+
+    /// <summary>What the decoder keeps about a connection between its open and close.</summary>
+    private sealed class OpenConnection(int pid, ConnectionRole role)
+    {
+        public int Pid { get; } = pid;
+        public ConnectionRole Role { get; } = role;
+        public ulong EgressEnd { get; set; }
+        public ulong IngressEnd { get; set; }
     }
 
     /// <summary>Counts calls that start with a request line in the connection's request direction.</summary>
     private void CountRequest(ulong connectionId, Direction direction, ReadOnlySpan<byte> payload)
     {
-        if (!_roles.TryGetValue(connectionId, out var role))
+        if (!_open.TryGetValue(connectionId, out var connection))
             return;
-        bool requestDirection = role switch
+        bool requestDirection = connection.Role switch
         {
             ConnectionRole.Client => direction == Direction.Egress,
             ConnectionRole.Server => direction == Direction.Ingress,

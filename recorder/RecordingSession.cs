@@ -78,6 +78,10 @@ internal sealed unsafe class RecordingSession : IDisposable
             if (clock.Elapsed >= nextFlush)
             {
                 WriteLosses();
+                // Drain first: what an exited process sent before exiting belongs before its close.
+                LibBpf.RingBufferConsume(_ring.DangerousGetHandle());
+                ThrowIfCallbackFailed();
+                _decoder.CloseConnectionsOfExitedProcesses(WallClock.MonotonicNowNs(), ProcessAlive);
                 _writer.Flush();
                 nextFlush = clock.Elapsed + _options.FlushInterval;
                 TimeSpan now = clock.Elapsed;
@@ -113,6 +117,8 @@ internal sealed unsafe class RecordingSession : IDisposable
     }
 
     private long FileBytes => _writer.BytesWritten + _writer.PendingBytes;
+
+    private static bool ProcessAlive(int pid) => Directory.Exists($"/proc/{pid}");
 
     private void Poll()
     {

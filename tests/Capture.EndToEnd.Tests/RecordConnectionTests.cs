@@ -87,6 +87,34 @@ public class RecordConnectionTests
         }
     }
 
+    [Fact]
+    public async Task A_client_that_exits_without_closing_gets_a_close_record()
+    {
+        BpfRequirement.Ensure();
+        using var server = await PythonHttpServer.StartAsync();
+        using var recording = await RecordingSession.StartAsync("--port", Port(server.Port));
+        // A client that leaves its socket for the kernel to close at exit (no close() to trace).
+        string script = $$"""
+            import os, socket
+            s = socket.create_connection(("127.0.0.1", {{server.Port}}))
+            s.sendall(b"GET /bytes/50 HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = b""
+            while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < 50:
+                data += s.recv(4096)
+            os._exit(0)
+            """;
+        using var client = ChildProcess.Start("python3", ["-c", script]);
+        Assert.Equal(0, await client.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken); // the recorder looks for exited processes every second
+        var capture = (await recording.StopAsync()).Read();
+
+        var clientEnd = Assert.Single(capture.OfProcess(client.Id));
+        Assert.NotNull(clientEnd.Closed);
+        Assert.Equal((ulong)clientEnd.Egress.Length, clientEnd.Closed!.BytesSent);
+        Assert.Equal((ulong)clientEnd.Ingress.Length, clientEnd.Closed.BytesReceived);
+        Assert.True(clientEnd.Closed.TimestampNs >= clientEnd.Data.Max(d => d.TimestampNs));
+    }
+
     /// <summary>A client and a server in this process trade one message each over loopback TCP.</summary>
     private static async Task<(int ServerPort, int ClientPort)> PlainTcpExchangeAsync(byte[] request, byte[] response)
     {

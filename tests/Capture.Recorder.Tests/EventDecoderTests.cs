@@ -108,6 +108,25 @@ public class EventDecoderTests : IDisposable
         Assert.Equal(1, stats.Requests);
     }
 
+    [Fact]
+    public void Connections_of_a_process_that_exited_without_close_are_closed_with_the_lengths_seen()
+    {
+        var open = new ConnectionOpenEvent { Header = Header(KernelEventType.ConnectionOpen, 5), Role = 1, Family = 2 };
+        _decoder.Decode(Bytes(open));
+        byte[] request = "GET / HTTP/1.1\r\n\r\n"u8.ToArray();
+        var egress = new DataEvent { Header = Header(KernelEventType.Data, 5), StreamOffset = 0, PayloadLength = (uint)request.Length, Direction = 0 };
+        _decoder.Decode([.. Bytes(egress), .. request]);
+        var ingress = new DataEvent { Header = Header(KernelEventType.Data, 5), StreamOffset = 0, PayloadLength = 0, CutBytes = 300, Direction = 1 };
+        _decoder.Decode(Bytes(ingress));
+
+        _decoder.CloseConnectionsOfExitedProcesses(9, _ => true); // still running: nothing happens
+        Assert.Empty(_records.OfType<ConnectionClosedRecord>());
+        _decoder.CloseConnectionsOfExitedProcesses(10, pid => pid != 4242);
+        Assert.Equal(new ConnectionClosedRecord(10, 5, (ulong)request.Length, 300), Assert.Single(_records.OfType<ConnectionClosedRecord>()));
+        _decoder.CloseConnectionsOfExitedProcesses(11, _ => false); // closed once only
+        Assert.Single(_records.OfType<ConnectionClosedRecord>());
+    }
+
     private static KernelEventHeader Header(KernelEventType type, ulong connection) =>
         new() { Type = (uint)type, Tgid = 4242, TimestampNs = 1_000_000, ConnectionId = connection };
 
