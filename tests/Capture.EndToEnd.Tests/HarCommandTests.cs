@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Capture.EndToEnd.Tests.Cli;
 using Capture.Format.Har;
+using Capture.Format.Tests.Har;
 
 namespace Capture.EndToEnd.Tests;
 
@@ -18,7 +19,7 @@ public sealed class HarCommandTests : IDisposable
         string output = Path.Combine(_directory, $"{Guid.NewGuid():N}.har");
         var result = await CaptureCli.RunAsync(["har", Fixture, "-o", output, "--json-summary", .. extra]);
         Assert.True(result.ExitCode == 0, result.Stderr);
-        HarValidator.AssertValid(output);
+        HarValidatorTool.AssertValid(output);
         using var summary = JsonDocument.Parse(result.Stdout);
         return (HarReader.Read(output), summary.RootElement.GetProperty("summary").Clone());
     }
@@ -121,7 +122,7 @@ public sealed class HarCommandTests : IDisposable
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("corrupt block(s); every intact block was converted", result.Stderr);
         Assert.DoesNotContain("   at ", result.Stderr);
-        HarValidator.AssertValid(output);
+        HarValidatorTool.AssertValid(output);
         var entries = HarReader.Read(output).Entries;
         Assert.InRange(entries.Count, 1, 89);
         // Exchanges cut by the lost block are marked, never spliced into something that looks whole.

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using System.Net.Sockets;
@@ -6,6 +5,7 @@ using System.Text;
 using Capture.EndToEnd.Tests.Cli;
 using Capture.EndToEnd.Tests.Infrastructure;
 using Capture.Format.Har;
+using Capture.Format.Tests.Har;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -97,7 +97,7 @@ public class HarEndToEndTests
         string harPath = scratch.File("w.har");
         var convert = await CaptureCli.RunAsync("har", recording.CapturePath, "-o", harPath);
         Assert.True(convert.ExitCode == 0, convert.Stderr);
-        HarValidator.AssertValid(harPath);
+        HarValidatorTool.AssertValid(harPath);
         var entries = HarReader.Read(harPath).Entries;
         Assert.Equal(10, entries.Count);
         Assert.True(entries.Zip(entries.Skip(1)).All(p => p.First.StartedDateTime <= p.Second.StartedDateTime));
@@ -208,7 +208,7 @@ public class HarEndToEndTests
         string harPath = scratch.File("p.har");
         var convert = await CaptureCli.RunAsync("har", recording.CapturePath, "-o", harPath);
         Assert.True(convert.ExitCode == 0, convert.Stderr);
-        HarValidator.AssertValid(harPath);
+        HarValidatorTool.AssertValid(harPath);
         var entries = HarReader.Read(harPath).Entries;
         Assert.Equal(2, entries.Count);
         Assert.Equal([$"http://{host}/p/one", $"http://{host}/p/two?x=1"], entries.Select(e => e.Request.Url));
@@ -240,7 +240,7 @@ public class HarEndToEndTests
         string harPath = scratch.File("cut.har");
         var convert = await CaptureCli.RunAsync("har", recording.CapturePath, "-o", harPath, "--json-summary");
         Assert.True(convert.ExitCode == 0, convert.Stderr);
-        HarValidator.AssertValid(harPath);
+        HarValidatorTool.AssertValid(harPath);
         var entries = HarReader.Read(harPath).Entries;
         Assert.Equal(2, entries.Count);
 
@@ -294,57 +294,4 @@ public class HarEndToEndTests
     private static List<HarNameValue> HeadersOf(string head) =>
         head.Split("\r\n").Skip(1).TakeWhile(l => l.Length > 0)
             .Select(l => new HarNameValue(l[..l.IndexOf(':')], l[(l.IndexOf(':') + 1)..].Trim())).ToList();
-}
-
-/// <summary>
-/// Runs the real har-validator npm package (tests/har-validator; `npm ci` on first use). Without node or
-/// npm the test is skipped with the reason, unless CAPTURE_REQUIRE_TOOLS=1 (CI), where it fails.
-/// </summary>
-internal static class HarValidator
-{
-    private static readonly Lock InstallLock = new();
-
-    public static void AssertValid(string harPath)
-    {
-        string folder = Path.Combine(CaptureCli.RepositoryRoot, "tests", "har-validator");
-        lock (InstallLock)
-        {
-            if (!OnPath("node") || !OnPath("npm"))
-                SkipOrFail("node and npm must be on PATH (Debian packages nodejs, npm)");
-            if (!Directory.Exists(Path.Combine(folder, "node_modules", "har-validator")))
-            {
-                var (installExit, installOutput) = Run("npm", ["ci", "--no-audit", "--no-fund"], folder);
-                if (installExit != 0)
-                    SkipOrFail($"`npm ci` in {folder} failed: {installOutput.Trim()}");
-            }
-        }
-        var (exit, output) = Run("node", [Path.Combine(folder, "validate.js"), harPath], folder);
-        Assert.True(exit == 0, $"har-validator rejected {harPath}: {output.Trim()}");
-    }
-
-    private static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => File.Exists(Path.Combine(dir, tool)));
-
-    private static void SkipOrFail(string reason)
-    {
-        if (Environment.GetEnvironmentVariable("CAPTURE_REQUIRE_TOOLS") == "1")
-            Assert.Fail($"CAPTURE_REQUIRE_TOOLS=1 but the HAR validator cannot run: {reason}");
-        Assert.Skip($"needs the har-validator npm package: {reason} (set CAPTURE_REQUIRE_TOOLS=1 to make this a failure)");
-    }
-
-    private static (int Exit, string Output) Run(string file, string[] args, string workingDirectory)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-            start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, $"{file} timed out");
-        }
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
 }
