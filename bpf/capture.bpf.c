@@ -65,7 +65,8 @@ struct emit_state {
 	__u64 cur_left;      /* bytes left in the current buffer */
 	__u32 tgid;
 	__u8 dir;
-	__u8 reserved[3];
+	__u8 flags;          /* enum capture_data_flags of every event of the call */
+	__u8 reserved[2];
 };
 
 /* What sys_enter saw, for sys_exit to act on. */
@@ -94,7 +95,8 @@ struct conn {
 	__u8 source;   /* enum capture_source */
 	__u8 verdict;  /* enum verdict */
 	__u8 reported; /* the open event was sent */
-	__u32 reserved;
+	__u8 tls;      /* TLS socket: its syscall bytes are ciphertext, never data; plaintext comes from the OpenSSL probes */
+	__u8 reserved[3];
 };
 
 struct {
@@ -312,6 +314,79 @@ static __always_inline bool wants_data(struct conn *c)
 	return c && (c->verdict == VERDICT_UNDECIDED || c->verdict == VERDICT_CAPTURE);
 }
 
+/* ---------- TLS: which socket an SSL object uses ---------- */
+
+/*
+ * A thread inside SSL_read/SSL_write(_ex), from the entry probe to the return probe.
+ * OpenSSL's struct layouts are never read: the socket is learned from the syscalls the
+ * thread makes under the call.
+ */
+struct ssl_call {
+	__u64 ssl;     /* the SSL* argument */
+	__u64 buf;     /* plaintext buffer */
+	__u64 len_out; /* _ex variants: where OpenSSL stores the byte count; 0 otherwise */
+	__u64 sp;      /* stack pointer at entry: tells this call's return from a nested call's */
+	__s32 fd;      /* socket used under this call, -1 until a syscall shows it */
+	__u8 active;
+	__u8 dir;      /* enum capture_direction of the plaintext */
+	__u16 reserved;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ssl_call);
+} ssl_calls SEC(".maps");
+
+struct ssl_key {
+	__u32 tgid;
+	__u32 reserved;
+	__u64 ssl;
+};
+
+/* SSL* -> socket fd, for calls that OpenSSL serves from its buffer without a syscall. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ssl_key);
+	__type(value, __s32);
+} ssl_fds SEC(".maps");
+
+/* Positions count plaintext from now on: forget ciphertext counted before the socket was known as TLS. */
+static __always_inline void mark_tls(struct conn *c)
+{
+	if (c->tls)
+		return;
+	c->tls = 1;
+	if (!c->reported) {
+		c->pos[0] = 0;
+		c->pos[1] = 0;
+	}
+}
+
+/*
+ * True when a socket call moves ciphertext, which is never data. Under an SSL call it also
+ * tells which socket the SSL object uses.
+ */
+static __always_inline bool tls_ciphertext(__u32 tgid, __s32 fd, struct conn *c)
+{
+	if (!cfg.tls || !c || c->verdict == VERDICT_NOT_TCP)
+		return false;
+	struct ssl_call *call = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, 0);
+	if (!call || !call->active)
+		return c->tls;
+	if (call->fd != fd) {
+		call->fd = fd;
+		struct ssl_key key = { .tgid = tgid, .ssl = call->ssl };
+		__s32 *known = bpf_map_lookup_elem(&ssl_fds, &key);
+		if (!known || *known != fd)
+			bpf_map_update_elem(&ssl_fds, &key, &fd, BPF_ANY);
+	}
+	mark_tls(c);
+	return true;
+}
+
 /* This thread's stash slot, created on first use. */
 static __always_inline struct stash *stash_slot(void)
 {
@@ -339,7 +414,8 @@ static __always_inline void stash_data_call(__s32 fd, __u64 buf, __u64 count, __
 	__u32 tgid = pid_tgid >> 32;
 	if (!process_traced(tgid))
 		return;
-	if (!wants_data(conn_for_call(tgid, fd)))
+	struct conn *c = conn_for_call(tgid, fd);
+	if (tls_ciphertext(tgid, fd, c) || !wants_data(c))
 		return;
 	struct stash s = { .buf = buf, .count = count, .fd = fd, .kind = kind };
 	stash_put(&s);
@@ -357,6 +433,13 @@ static __always_inline bool take_stash(struct stash *out)
 }
 
 /* ---------- HTTP/1.x inference on the first bytes of a call ---------- */
+
+/* A TLS record header: content type 20-23, version 3.x (x <= 4). */
+static __always_inline bool is_tls_record(__u64 w)
+{
+	__u8 type = w & 0xff;
+	return type >= 0x14 && type <= 0x17 && ((w >> 8) & 0xff) == 3 && ((w >> 16) & 0xff) <= 4;
+}
 
 enum http_start {
 	HTTP_NONE = 0,
@@ -453,6 +536,7 @@ static __always_inline void send_open_event(__u32 tgid, __s32 fd, struct conn *c
 	e->fd = fd;
 	e->role = c->role;
 	e->source = c->source;
+	e->flags = c->tls ? CAPTURE_CONN_TLS : 0;
 	read_addresses(sk, e);
 	read_leader_comm(e->comm);
 	bpf_ringbuf_submit(e, wakeup_flag());
@@ -466,7 +550,13 @@ static __always_inline void send_open_event(__u32 tgid, __s32 fd, struct conn *c
  */
 static __noinline void decide(__u32 tgid, struct stash *s, struct conn *c, __u64 moved, __u8 dir)
 {
-	int kind = classify_http(first_bytes(s, moved));
+	__u64 word = first_bytes(s, moved);
+	if (cfg.tls && !c->tls && moved >= 3 && is_tls_record(word)) {
+		/* A handshake (or, on an already-open socket, a record): stays undecided until plaintext shows HTTP. */
+		mark_tls(c);
+		return;
+	}
+	int kind = classify_http(word);
 	if (kind == HTTP_NONE && !cfg.all_tcp) {
 		if (c->source != CAPTURE_SOURCE_ALREADY_OPEN)
 			c->verdict = VERDICT_IGNORE;
@@ -524,12 +614,12 @@ static __always_inline void send_chunk_sized(struct emit_state *x, __u64 n, cons
 	if (bpf_probe_read_user((void *)(e + 1), n, (void *)x->cur_base) == 0) {
 		e->payload_len = n;
 		e->cut_bytes = 0;
-		e->flags = 0;
+		e->flags = x->flags;
 	} else {
 		/* Keep the stream positions exact: an empty event that says how much is missing. */
 		e->payload_len = 0;
 		e->cut_bytes = n;
-		e->flags = CAPTURE_DATA_READ_FAULT;
+		e->flags = CAPTURE_DATA_READ_FAULT | x->flags;
 		struct capture_counters *k = my_counters();
 		if (k)
 			count_lost(&k->read_fault_events, &k->read_fault_bytes, n);
@@ -607,7 +697,7 @@ static __always_inline void send_cut(struct emit_state *x, __u64 cut)
 	fill_data_header(e, x);
 	e->payload_len = 0;
 	e->cut_bytes = cut;
-	e->flags = 0;
+	e->flags = x->flags;
 	bpf_ringbuf_submit(e, wakeup_flag());
 }
 
@@ -622,6 +712,7 @@ static __always_inline void emit_payload(__u32 tgid, struct stash *s, struct con
 	x->done = 0;
 	x->tgid = tgid;
 	x->dir = dir;
+	x->flags = c->tls ? CAPTURE_DATA_TLS : 0;
 	if (s->kind == SC_READV || s->kind == SC_WRITEV) {
 		x->iov_next = s->buf;
 		x->iov_left = s->count < CAPTURE_MAX_IOVECS ? s->count : CAPTURE_MAX_IOVECS;
@@ -669,6 +760,8 @@ static __always_inline void handle_data(struct stash *s, __u64 moved, __u8 dir)
 		return;
 	if (c->verdict == VERDICT_UNDECIDED)
 		decide(tgid, s, c, moved, dir);
+	if (c->tls)
+		return; /* the handshake that told: ciphertext */
 	__u64 offset = __sync_fetch_and_add(&c->pos[dir & 1], moved);
 	if (c->verdict != VERDICT_CAPTURE)
 		return;
@@ -1057,5 +1150,135 @@ int exit_sendfile(struct trace_event_raw_sys_exit *ctx)
 		read_path(in, e);
 	}
 	bpf_ringbuf_submit(e, wakeup_flag());
+	return 0;
+}
+
+/* ---------- TLS: plaintext at OpenSSL's SSL_read/SSL_write(_ex), by uprobes ---------- */
+
+/* SSL_read(ssl, buf, num), SSL_write(ssl, buf, num), and the _ex variants with a size_t *count as 4th argument. */
+static __always_inline void ssl_enter(struct pt_regs *ctx, __u8 dir, bool ex)
+{
+	if (!process_traced(bpf_get_current_pid_tgid() >> 32))
+		return;
+	struct ssl_call *call = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!call)
+		return;
+	__u64 sp = PT_REGS_SP(ctx);
+	/* Called from inside another SSL call of this thread (deeper in the stack): the outer call owns the bytes. */
+	if (call->active && sp < call->sp)
+		return;
+	call->ssl = PT_REGS_PARM1(ctx);
+	call->buf = PT_REGS_PARM2(ctx);
+	call->len_out = ex ? PT_REGS_PARM4(ctx) : 0;
+	call->sp = sp;
+	call->fd = -1;
+	call->dir = dir;
+	call->active = 1;
+}
+
+/* A finished call's plaintext, on its socket's connection, decided and emitted like a syscall's bytes. */
+static __noinline void emit_plaintext(__u32 tgid, __s32 fd, __u64 buf, __u64 n, __u8 dir)
+{
+	__u64 key = conn_key(tgid, fd);
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	if (!c || c->verdict == VERDICT_NOT_TCP)
+		return;
+	/* The thread runs user code, so no syscall of its own is in flight: its stash can carry the walk. */
+	struct stash *s = stash_slot();
+	if (!s)
+		return;
+	s->buf = buf;
+	s->count = n;
+	s->fd = fd;
+	s->kind = dir == CAPTURE_DIR_INGRESS ? SC_READ : SC_WRITE;
+	mark_tls(c);
+	if (c->verdict == VERDICT_UNDECIDED)
+		decide(tgid, s, c, n, dir);
+	__u64 offset = __sync_fetch_and_add(&c->pos[dir & 1], n);
+	if (c->verdict == VERDICT_CAPTURE)
+		emit_payload(tgid, s, c, offset, n, dir, bpf_ktime_get_ns());
+	s->kind = 0;
+}
+
+static __always_inline void ssl_return(struct pt_regs *ctx, bool ex)
+{
+	struct ssl_call *call = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, 0);
+	if (!call || !call->active)
+		return;
+	/* This call's return pops one return address above the entry's stack pointer; a nested call returns deeper. */
+	__u64 sp = PT_REGS_SP(ctx);
+	if (sp < call->sp || sp > call->sp + 16)
+		return;
+	call->active = 0;
+	int ret = (int)PT_REGS_RC(ctx);
+	__u64 n = 0;
+	if (ex) {
+		if (ret != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)call->len_out))
+			return;
+	} else {
+		if (ret <= 0)
+			return;
+		n = ret;
+	}
+	if (n == 0)
+		return;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__s32 fd = call->fd;
+	if (fd < 0) {
+		/* Served from OpenSSL's buffer: the socket is the one this SSL object used before. */
+		struct ssl_key key = { .tgid = tgid, .ssl = call->ssl };
+		__s32 *known = bpf_map_lookup_elem(&ssl_fds, &key);
+		if (!known) {
+			struct capture_counters *k = my_counters();
+			if (k)
+				count_lost(&k->tls_unattributed_events, &k->tls_unattributed_bytes, n);
+			return;
+		}
+		fd = *known;
+	}
+	emit_plaintext(tgid, fd, call->buf, n, call->dir);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_enter)
+{
+	ssl_enter(ctx, CAPTURE_DIR_INGRESS, false);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_enter)
+{
+	ssl_enter(ctx, CAPTURE_DIR_EGRESS, false);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_ex_enter)
+{
+	ssl_enter(ctx, CAPTURE_DIR_INGRESS, true);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_ex_enter)
+{
+	ssl_enter(ctx, CAPTURE_DIR_EGRESS, true);
+	return 0;
+}
+
+/* For SSL_read and SSL_write: the return value is the byte count. */
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_return_count)
+{
+	ssl_return(ctx, false);
+	return 0;
+}
+
+/* For SSL_read_ex and SSL_write_ex: 1 on success, the byte count behind the 4th argument. */
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_return_ex)
+{
+	ssl_return(ctx, true);
 	return 0;
 }

@@ -51,6 +51,11 @@ enum capture_direction {
 
 enum capture_data_flags {
 	CAPTURE_DATA_READ_FAULT = 1, /* the user buffer could not be read: payload empty, length in cut_bytes */
+	CAPTURE_DATA_TLS = 2,        /* plaintext taken at SSL_read/SSL_write, not socket bytes */
+};
+
+enum capture_conn_flags {
+	CAPTURE_CONN_TLS = 1, /* the socket carries TLS: its data events are the plaintext */
 };
 
 /* Starts every ring-buffer event. */
@@ -70,7 +75,8 @@ struct capture_conn_open_event {
 	__u16 family;        /* AF_INET (2) or AF_INET6 (10); 0 when unknown */
 	__u16 local_port;    /* host byte order */
 	__u16 remote_port;   /* host byte order */
-	__u32 reserved;
+	__u8 flags;          /* enum capture_conn_flags */
+	__u8 reserved[3];
 	__u8 local_addr[16]; /* IPv4 in the first 4 bytes, network byte order */
 	__u8 remote_addr[16];
 	char comm[CAPTURE_COMM_LEN];
@@ -118,6 +124,8 @@ struct capture_config {
 	__u8 filter_ports;        /* 1: only connections with a local or remote port in filter_ports */
 	__u8 all_tcp;             /* 1: record TCP connections that do not look like HTTP/1.x too */
 	__u32 wakeup_bytes;       /* wake the reader when this much data waits in the ring */
+	__u8 tls;                 /* 1: OpenSSL probes are attached: TLS sockets give plaintext, never ciphertext */
+	__u8 reserved[3];
 };
 
 /* Per-CPU loss counters; user space sums them over CPUs. */
@@ -128,6 +136,8 @@ struct capture_counters {
 	__u64 cap_bytes;           /* bytes beyond the cap */
 	__u64 read_fault_events;   /* user buffers that could not be read */
 	__u64 read_fault_bytes;
+	__u64 tls_unattributed_events; /* SSL_read/SSL_write plaintext whose socket was never learned */
+	__u64 tls_unattributed_bytes;
 };
 
 #endif /* CAPTURE_EVENTS_H */

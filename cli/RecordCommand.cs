@@ -26,11 +26,14 @@ public static class RecordCommand
         var maxBytesPerCall = new Option<string?>("--max-bytes-per-call") { Description = "Bytes captured per syscall; beyond it the file records how many were cut (default 8MiB)." };
         var ringBuffer = new Option<string?>("--ring-buffer") { Description = "Kernel ring-buffer size (default 64MiB); raise it if events are lost." };
         var allTcp = new Option<bool>("--all-tcp") { Description = "Also record TCP connections that do not look like HTTP/1.x." };
+        var tls = new Option<bool>("--tls") { Description = "Record HTTPS plaintext from OpenSSL (libssl) with uprobes; fail if no libssl can be probed (default: on when one is found)." };
+        var noTls = new Option<bool>("--no-tls") { Description = "Do not probe OpenSSL: TLS connections are left out like other non-HTTP traffic." };
+        var sslLibs = new Option<string[]>("--ssl-lib") { Description = "Also probe this file for SSL_read/SSL_write: a libssl elsewhere, or a program linking OpenSSL statically (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object." };
 
         var command = new Command("record", "Record HTTP/1.x traffic of this host's processes with eBPF into a capture file (needs root).")
         {
-            output, duration, maxSize, pids, comms, ports, maxBytesPerCall, ringBuffer, allTcp, json,
+            output, duration, maxSize, pids, comms, ports, maxBytesPerCall, ringBuffer, allTcp, tls, noTls, sslLibs, json,
         };
         command.SetAction(parsed => VerbRunner.Run(() =>
         {
@@ -45,6 +48,8 @@ public static class RecordCommand
                 MaxBytesPerCall = parsed.GetValue(maxBytesPerCall) is { } c ? SizeUInt(c, "--max-bytes-per-call") : RecorderOptions.DefaultMaxBytesPerCall,
                 RingBufferBytes = parsed.GetValue(ringBuffer) is { } r ? SizeUInt(r, "--ring-buffer") : RecorderOptions.DefaultRingBufferBytes,
                 AllTcp = parsed.GetValue(allTcp),
+                Tls = Tls(parsed.GetValue(tls), parsed.GetValue(noTls), parsed.GetValue(sslLibs) ?? []),
+                SslLibraries = (parsed.GetValue(sslLibs) ?? []).Select(Path.GetFullPath).ToList(),
             };
             return Run(options, parsed.GetValue(json));
         }));
@@ -70,7 +75,13 @@ public static class RecordCommand
         }
         catch (RecorderException e)
         {
-            throw new UserError(e.Message, e.Failure == RecorderFailure.Output ? ExitCodes.Output : ExitCodes.Environment);
+            int code = e.Failure switch
+            {
+                RecorderFailure.Output => ExitCodes.Output,
+                RecorderFailure.BadInput => ExitCodes.BadInput,
+                _ => ExitCodes.Environment,
+            };
+            throw new UserError(e.Message, code);
         }
         finally
         {
@@ -99,6 +110,14 @@ public static class RecordCommand
         if (s.SendfileRecovered + s.SendfileUnrecoverable > 0)
             Console.Out.WriteLine($"  sendfile     {s.SendfileRecovered} recovered from files, {s.SendfileUnrecoverable} unrecoverable");
         Console.Out.WriteLine($"  lost         {s.LostEvents} events, {s.LostBytes:N0} bytes");
+        Console.Out.WriteLine(s.TlsLibraries.Count > 0 ? $"  tls          plaintext from {string.Join(", ", s.TlsLibraries)}" : "  tls          off (no OpenSSL probed)");
+    }
+
+    private static TlsMode Tls(bool tls, bool noTls, string[] sslLibraries)
+    {
+        if (noTls && (tls || sslLibraries.Length > 0))
+            throw new UserError("--no-tls cannot be combined with --tls or --ssl-lib.", ExitCodes.Usage);
+        return noTls ? TlsMode.Off : tls ? TlsMode.Required : TlsMode.Auto;
     }
 
     private static TimeSpan Duration(string text) =>

@@ -72,7 +72,8 @@ internal sealed class EventDecoder
         Stats.Connections++;
         _sink(new ConnectionOpenedRecord(ts, e.Header.ConnectionId, pid, e.Fd, comm, role,
             (ConnectionSource)e.Source, EndPoint(e.Family, e.LocalAddress, e.LocalPort),
-            EndPoint(e.Family, e.RemoteAddress, e.RemotePort), ConnectionFlags.None));
+            EndPoint(e.Family, e.RemoteAddress, e.RemotePort),
+            (e.Flags & ConnectionOpenEvent.FlagTls) != 0 ? ConnectionFlags.Tls : ConnectionFlags.None));
     }
 
     private void OnData(in DataEvent e, ReadOnlySpan<byte> payloadArea)
@@ -81,6 +82,8 @@ internal sealed class EventDecoder
         payloadArea[..length].CopyTo(_payload);
         var direction = (Direction)e.Direction;
         var flags = (e.Flags & DataEvent.FlagReadFault) != 0 ? DataFlags.Unrecoverable : DataFlags.None;
+        if ((e.Flags & DataEvent.FlagTls) != 0)
+            flags |= DataFlags.Tls;
         CountRequest(e.Header.ConnectionId, direction, _payload.AsSpan(0, length));
         Advance(e.Header.ConnectionId, direction, e.StreamOffset + (ulong)length + e.CutBytes);
         Stats.DataRecords++;

@@ -54,12 +54,17 @@ internal sealed unsafe class KernelProgram : IDisposable
         }
     }
 
-    /// <summary>Attaches every program by its SEC() name (tracepoint/syscalls/...).</summary>
+    /// <summary>
+    /// Attaches every program by its SEC() name (tracepoint/syscalls/...), except the OpenSSL uprobes:
+    /// they need a library path, see <see cref="AttachUprobe"/>.
+    /// </summary>
     public void Attach()
     {
         nint obj = _object.DangerousGetHandle();
         for (nint prog = LibBpf.ObjectNextProgram(obj, 0); prog != 0; prog = LibBpf.ObjectNextProgram(obj, prog))
         {
+            if (IsUprobe(prog))
+                continue;
             nint link = LibBpf.ProgramAttach(prog);
             if (link == 0)
             {
@@ -70,6 +75,40 @@ internal sealed unsafe class KernelProgram : IDisposable
             _links.Add(new BpfLinkHandle(link));
         }
     }
+
+    /// <summary>
+    /// Attaches the uprobe program <paramref name="program"/> to <paramref name="function"/> of the ELF file at
+    /// <paramref name="binaryPath"/>, for every process that maps it. Returns 0 or the errno (ENOENT: no such symbol).
+    /// </summary>
+    public int AttachUprobe(string program, string binaryPath, string function, bool returnProbe)
+    {
+        nint prog = LibBpf.ObjectFindProgramByName(_object.DangerousGetHandle(), program);
+        if (prog == 0)
+            throw new RecorderException($"The BPF object has no program named {program}; it does not belong to this version of the tool.", RecorderFailure.Environment);
+        nint name = Marshal.StringToCoTaskMemUTF8(function);
+        try
+        {
+            var opts = new LibBpf.UprobeOptions
+            {
+                Size = (nuint)sizeof(LibBpf.UprobeOptions),
+                RetProbe = (byte)(returnProbe ? 1 : 0),
+                FunctionName = name,
+            };
+            nint link = LibBpf.ProgramAttachUprobe(prog, -1, binaryPath, 0, &opts);
+            if (link == 0)
+                return Math.Abs(Marshal.GetLastPInvokeError());
+            _links.Add(new BpfLinkHandle(link));
+            return 0;
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(name);
+        }
+    }
+
+    private static bool IsUprobe(nint prog) =>
+        Marshal.PtrToStringUTF8(LibBpf.ProgramSectionName(prog)) is { } section &&
+        (section.StartsWith("uprobe", StringComparison.Ordinal) || section.StartsWith("uretprobe", StringComparison.Ordinal));
 
     /// <summary>Detaches all programs: no new events after this returns.</summary>
     public void Detach()
@@ -99,6 +138,8 @@ internal sealed unsafe class KernelProgram : IDisposable
                 total.CapBytes += c.CapBytes;
                 total.ReadFaultEvents += c.ReadFaultEvents;
                 total.ReadFaultBytes += c.ReadFaultBytes;
+                total.TlsUnattributedEvents += c.TlsUnattributedEvents;
+                total.TlsUnattributedBytes += c.TlsUnattributedBytes;
             }
         }
         return total;
@@ -121,6 +162,7 @@ internal sealed unsafe class KernelProgram : IDisposable
             FilterPorts = (byte)(options.Ports.Count > 0 ? 1 : 0),
             AllTcp = (byte)(options.AllTcp ? 1 : 0),
             WakeupBytes = WakeupThreshold(RingBufferSize(options.RingBufferBytes)),
+            Tls = (byte)(options.Tls != TlsMode.Off ? 1 : 0),
         };
         int err = LibBpf.MapSetInitialValue(FindMap(obj, ".rodata.config"), &config, (nuint)sizeof(KernelConfig));
         if (err != 0)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Capture.Format;
+using Capture.Recorder.Tls;
 
 namespace Capture.Recorder;
 
@@ -18,8 +19,11 @@ public static class Recorder
         try
         {
             using var program = KernelProgram.Load(options.BpfObjectPath ?? DefaultBpfObjectPath, options);
-            using var session = new RecordingSession(program, writer, options, observer);
+            SslProbes? ssl = options.Tls == TlsMode.Off ? null : new SslProbes(program);
+            using var session = new RecordingSession(program, writer, options, observer, ssl);
             program.Attach();
+            if (ssl is not null)
+                AttachSsl(ssl, options);
             attached = true;
             return session.Run(cancellation);
         }
@@ -28,6 +32,17 @@ public static class Recorder
             writer.Dispose();
             if (!attached)
                 TryDelete(options.OutputPath); // nothing was recorded: leave no empty capture behind
+        }
+    }
+
+    private static void AttachSsl(SslProbes ssl, RecorderOptions options)
+    {
+        ssl.AttachNamed(options.SslLibraries);
+        ssl.Refresh();
+        if (options.Tls == TlsMode.Required && ssl.Libraries.Count == 0)
+        {
+            string why = ssl.Skipped.Count > 0 ? $" ({ssl.Skipped[0]})" : "";
+            throw new RecorderException($"--tls was given but no OpenSSL libssl could be probed{why}; name one with --ssl-lib PATH.", RecorderFailure.Environment);
         }
     }
 
@@ -78,7 +93,10 @@ public static class Recorder
             ["max-bytes-per-call"] = o.MaxBytesPerCall.ToString(CultureInfo.InvariantCulture),
             ["all-tcp"] = o.AllTcp ? "true" : "false",
             ["ring-buffer-bytes"] = o.RingBufferBytes.ToString(CultureInfo.InvariantCulture),
+            ["tls"] = o.Tls.ToString().ToLowerInvariant(),
         };
+        if (o.SslLibraries.Count > 0)
+            d["ssl-lib"] = Join(o.SslLibraries);
         if (o.Pids.Count > 0)
             d["pid"] = Join(o.Pids);
         if (o.ProcessNames.Count > 0)

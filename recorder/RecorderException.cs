@@ -7,6 +7,8 @@ public enum RecorderFailure
     Environment,
     /// <summary>The capture file cannot be written.</summary>
     Output,
+    /// <summary>Something the user named is missing or is not what it should be (e.g. --ssl-lib).</summary>
+    BadInput,
 }
 
 /// <summary>A failure the user can fix; <see cref="Exception.Message"/> is one sentence saying how.</summary>

@@ -29,6 +29,12 @@ public sealed record RecorderOptions
     /// <summary>Record TCP connections that do not look like HTTP/1.x too.</summary>
     public bool AllTcp { get; init; }
 
+    /// <summary>Whether HTTPS plaintext is taken from OpenSSL with uprobes.</summary>
+    public TlsMode Tls { get; init; } = TlsMode.Auto;
+
+    /// <summary>More files to probe for SSL_read/SSL_write (a libssl outside the usual places, or a program linking OpenSSL statically).</summary>
+    public IReadOnlyList<string> SslLibraries { get; init; } = [];
+
     /// <summary>Kernel ring-buffer size; rounded up to a power of two.</summary>
     public uint RingBufferBytes { get; init; } = DefaultRingBufferBytes;
 
@@ -37,4 +43,15 @@ public sealed record RecorderOptions
 
     /// <summary>The compiled BPF object; null for capture.bpf.o next to the recorder assembly.</summary>
     public string? BpfObjectPath { get; init; }
+}
+
+/// <summary>How a recording treats TLS.</summary>
+public enum TlsMode
+{
+    /// <summary>Probe every OpenSSL libssl found; record without TLS plaintext when there is none.</summary>
+    Auto,
+    /// <summary>As Auto, but recording fails when no libssl can be probed.</summary>
+    Required,
+    /// <summary>No probes: TLS sockets are treated like any other non-HTTP traffic.</summary>
+    Off,
 }

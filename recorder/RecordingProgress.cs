@@ -31,7 +31,8 @@ public sealed record RecordingSummary(
     long SendfileRecovered,
     long SendfileUnrecoverable,
     ulong LostEvents,
-    ulong LostBytes);
+    ulong LostBytes,
+    IReadOnlyList<string> TlsLibraries);
 
 /// <summary>Hooks for a caller that shows what is happening.</summary>
 public interface IRecordingObserver

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Capture.Format;
 using Capture.Format.Records;
 using Capture.Recorder.Interop;
+using Capture.Recorder.Tls;
 
 namespace Capture.Recorder;
 
@@ -14,12 +15,15 @@ namespace Capture.Recorder;
 internal sealed unsafe class RecordingSession : IDisposable
 {
     private const int PollTimeoutMs = 100;
+    /// <summary>How often processes are searched for a libssl not probed yet.</summary>
+    private static readonly TimeSpan SslRescanInterval = TimeSpan.FromSeconds(2);
     private const int EINTR = 4;
 
     private readonly KernelProgram _program;
     private readonly CaptureWriter _writer;
     private readonly RecorderOptions _options;
     private readonly IRecordingObserver? _observer;
+    private readonly SslProbes? _ssl;
     private readonly EventDecoder _decoder;
     private readonly LossTracker _losses = new();
     private readonly RecordingStats _stats = new();
@@ -31,9 +35,11 @@ internal sealed unsafe class RecordingSession : IDisposable
     private ulong _discardedEvents;
     private ulong _discardedBytes;
 
-    public RecordingSession(KernelProgram program, CaptureWriter writer, RecorderOptions options, IRecordingObserver? observer)
+    public RecordingSession(KernelProgram program, CaptureWriter writer, RecorderOptions options, IRecordingObserver? observer,
+        SslProbes? ssl = null)
     {
         _program = program;
+        _ssl = ssl;
         _writer = writer;
         _options = options;
         _observer = observer;
@@ -54,6 +60,7 @@ internal sealed unsafe class RecordingSession : IDisposable
         var clock = Stopwatch.StartNew();
         _observer?.Attached(_options.OutputPath);
         TimeSpan nextFlush = _options.FlushInterval;
+        TimeSpan nextSslRescan = SslRescanInterval;
         long eventsAtLastProgress = 0;
         TimeSpan lastProgress = TimeSpan.Zero;
         StopReason reason;
@@ -74,6 +81,11 @@ internal sealed unsafe class RecordingSession : IDisposable
             {
                 reason = StopReason.MaxSize;
                 break;
+            }
+            if (_ssl is not null && clock.Elapsed >= nextSslRescan)
+            {
+                _ssl.Refresh();
+                nextSslRescan = clock.Elapsed + SslRescanInterval;
             }
             if (clock.Elapsed >= nextFlush)
             {
@@ -106,7 +118,7 @@ internal sealed unsafe class RecordingSession : IDisposable
 
         return new RecordingSummary(_options.OutputPath, reason, elapsed, FileBytes, _stats.Connections,
             _stats.Requests, _stats.DataRecords, _stats.CapturedBytes, _stats.CutBytes, _stats.SendfileRecovered,
-            _stats.SendfileUnrecoverable, _stats.LostEvents, _stats.LostBytes);
+            _stats.SendfileUnrecoverable, _stats.LostEvents, _stats.LostBytes, _ssl?.Libraries.ToList() ?? []);
     }
 
     public void Dispose()

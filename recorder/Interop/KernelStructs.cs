@@ -31,6 +31,12 @@ internal struct KernelEventHeader
     public ulong ConnectionId;
 }
 
+[InlineArray(3)]
+internal struct Bytes3
+{
+    private byte _element;
+}
+
 [InlineArray(16)]
 internal struct Bytes16
 {
@@ -46,6 +52,8 @@ internal struct PathNames
 [StructLayout(LayoutKind.Sequential)]
 internal struct ConnectionOpenEvent
 {
+    public const byte FlagTls = 1;
+
     public KernelEventHeader Header;
     public int Fd;
     public byte Role;
@@ -53,7 +61,8 @@ internal struct ConnectionOpenEvent
     public ushort Family;
     public ushort LocalPort;
     public ushort RemotePort;
-    public uint Reserved;
+    public byte Flags;
+    public Bytes3 Reserved;
     public Bytes16 LocalAddress;
     public Bytes16 RemoteAddress;
     public Bytes16 Comm;
@@ -63,6 +72,7 @@ internal struct ConnectionOpenEvent
 internal struct DataEvent
 {
     public const byte FlagReadFault = 1;
+    public const byte FlagTls = 2;
 
     public KernelEventHeader Header;
     public ulong StreamOffset;
@@ -108,6 +118,8 @@ internal struct KernelConfig
     public byte FilterPorts;
     public byte AllTcp;
     public uint WakeupBytes;
+    public byte Tls;
+    public Bytes3 Reserved;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -119,4 +131,6 @@ internal struct KernelCounters
     public ulong CapBytes;
     public ulong ReadFaultEvents;
     public ulong ReadFaultBytes;
+    public ulong TlsUnattributedEvents;
+    public ulong TlsUnattributedBytes;
 }

@@ -22,6 +22,9 @@ internal static unsafe partial class LibBpf
     [LibraryImport(Library, EntryPoint = "bpf_object__find_map_by_name", StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint ObjectFindMapByName(nint obj, string name);
 
+    [LibraryImport(Library, EntryPoint = "bpf_object__find_program_by_name", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint ObjectFindProgramByName(nint obj, string name);
+
     [LibraryImport(Library, EntryPoint = "bpf_object__next_program")]
     public static partial nint ObjectNextProgram(nint obj, nint previous);
 
@@ -30,6 +33,13 @@ internal static unsafe partial class LibBpf
 
     [LibraryImport(Library, EntryPoint = "bpf_program__attach", SetLastError = true)]
     public static partial nint ProgramAttach(nint prog);
+
+    [LibraryImport(Library, EntryPoint = "bpf_program__section_name")]
+    public static partial nint ProgramSectionName(nint prog);
+
+    /// <summary>pid -1: every process that maps the file; func_name is resolved from the file's ELF symbols.</summary>
+    [LibraryImport(Library, EntryPoint = "bpf_program__attach_uprobe_opts", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial nint ProgramAttachUprobe(nint prog, int pid, string binaryPath, nuint functionOffset, UprobeOptions* opts);
 
     [LibraryImport(Library, EntryPoint = "bpf_link__destroy")]
     public static partial int LinkDestroy(nint link);
@@ -63,6 +73,17 @@ internal static unsafe partial class LibBpf
 
     [LibraryImport(Library, EntryPoint = "libbpf_num_possible_cpus")]
     public static partial int NumPossibleCpus();
+
+    /// <summary>libbpf's struct bpf_uprobe_opts (libbpf 1.x, 64-bit).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct UprobeOptions
+    {
+        public nuint Size;
+        public nuint RefCounterOffset;
+        public ulong Cookie;
+        public byte RetProbe; // C bool
+        public nint FunctionName; // const char *
+    }
 
     /// <summary>Replaces libbpf's printer; null silences it.</summary>
     [LibraryImport(Library, EntryPoint = "libbpf_set_print")]

@@ -96,6 +96,24 @@ public class EventDecoderTests : IDisposable
     }
 
     [Fact]
+    public void Tls_flags_of_the_kernel_become_the_records_tls_flags()
+    {
+        _decoder.Decode(Bytes(new ConnectionOpenEvent { Header = Header(KernelEventType.ConnectionOpen, 4), Role = 1, Family = 2, Flags = ConnectionOpenEvent.FlagTls }));
+        _decoder.Decode(Bytes(new ConnectionOpenEvent { Header = Header(KernelEventType.ConnectionOpen, 5), Role = 1, Family = 2 }));
+        byte[] plaintext = "GET / HTTP/1.1\r\n"u8.ToArray();
+        var data = new DataEvent { Header = Header(KernelEventType.Data, 4), PayloadLength = (uint)plaintext.Length, Flags = DataEvent.FlagTls };
+        _decoder.Decode([.. Bytes(data), .. plaintext]);
+        _decoder.Decode(Bytes(data with { PayloadLength = 0, CutBytes = 9, Flags = DataEvent.FlagTls | DataEvent.FlagReadFault }));
+        _decoder.Decode([.. Bytes(data with { Header = Header(KernelEventType.Data, 5), Flags = 0 }), .. plaintext]);
+
+        var opened = _records.OfType<ConnectionOpenedRecord>().ToList();
+        Assert.Equal([ConnectionFlags.Tls, ConnectionFlags.None], opened.Select(o => o.Flags));
+        var records = _records.OfType<DataRecord>().ToList();
+        Assert.Equal([DataFlags.Tls, DataFlags.Tls | DataFlags.Unrecoverable, DataFlags.None], records.Select(r => r.Flags));
+        Assert.Equal(1, _decoder.Stats.Requests);
+    }
+
+    [Fact]
     public void Requests_are_counted_in_the_request_direction_of_each_role()
     {
         var stats = _decoder.Stats;

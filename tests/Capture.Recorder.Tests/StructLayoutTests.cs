@@ -18,7 +18,7 @@ public class StructLayoutTests
             [("type", "Type"), ("tgid", "Tgid"), ("timestamp_ns", "TimestampNs"), ("conn_id", "ConnectionId")]),
         ("capture_conn_open_event", typeof(ConnectionOpenEvent),
             [("hdr", "Header"), ("fd", "Fd"), ("role", "Role"), ("source", "Source"), ("family", "Family"), ("local_port", "LocalPort"),
-             ("remote_port", "RemotePort"), ("reserved", "Reserved"), ("local_addr", "LocalAddress"), ("remote_addr", "RemoteAddress"), ("comm", "Comm")]),
+             ("remote_port", "RemotePort"), ("flags", "Flags"), ("reserved", "Reserved"), ("local_addr", "LocalAddress"), ("remote_addr", "RemoteAddress"), ("comm", "Comm")]),
         ("capture_data_event", typeof(DataEvent),
             [("hdr", "Header"), ("stream_offset", "StreamOffset"), ("cut_bytes", "CutBytes"), ("payload_len", "PayloadLength"),
              ("direction", "Direction"), ("flags", "Flags"), ("reserved", "Reserved")]),
@@ -29,10 +29,12 @@ public class StructLayoutTests
              ("ino", "Ino"), ("dev", "Dev"), ("i_mode", "Mode"), ("depth", "Depth"), ("path_complete", "PathComplete"), ("names", "Names")]),
         ("capture_config", typeof(KernelConfig),
             [("self_tgid", "SelfTgid"), ("max_bytes_per_call", "MaxBytesPerCall"), ("filter_pids", "FilterPids"),
-             ("filter_comms", "FilterComms"), ("filter_ports", "FilterPorts"), ("all_tcp", "AllTcp"), ("wakeup_bytes", "WakeupBytes")]),
+             ("filter_comms", "FilterComms"), ("filter_ports", "FilterPorts"), ("all_tcp", "AllTcp"), ("wakeup_bytes", "WakeupBytes"),
+             ("tls", "Tls"), ("reserved", "Reserved")]),
         ("capture_counters", typeof(KernelCounters),
             [("ringbuf_full_events", "RingBufferFullEvents"), ("ringbuf_full_bytes", "RingBufferFullBytes"), ("cap_events", "CapEvents"),
-             ("cap_bytes", "CapBytes"), ("read_fault_events", "ReadFaultEvents"), ("read_fault_bytes", "ReadFaultBytes")]),
+             ("cap_bytes", "CapBytes"), ("read_fault_events", "ReadFaultEvents"), ("read_fault_bytes", "ReadFaultBytes"),
+             ("tls_unattributed_events", "TlsUnattributedEvents"), ("tls_unattributed_bytes", "TlsUnattributedBytes")]),
     ];
 
     private static readonly (string C, long CSharp)[] Constants =
@@ -46,6 +48,8 @@ public class StructLayoutTests
         ("CAPTURE_EVENT_CONN_CLOSE", (long)KernelEventType.ConnectionClose),
         ("CAPTURE_EVENT_SENDFILE", (long)KernelEventType.Sendfile),
         ("CAPTURE_DATA_READ_FAULT", DataEvent.FlagReadFault),
+        ("CAPTURE_DATA_TLS", DataEvent.FlagTls),
+        ("CAPTURE_CONN_TLS", ConnectionOpenEvent.FlagTls),
     ];
 
     [Fact]

@@ -1,0 +1,102 @@
+using System.Globalization;
+using Capture.Recorder.Interop;
+
+namespace Capture.Recorder.Tls;
+
+/// <summary>An ELF file to probe, by a path that opens it and by its identity (one file has many paths).</summary>
+internal readonly record struct SslLibrary(string Path, ulong Device, ulong Inode);
+
+/// <summary>Finds OpenSSL's libssl files: in the usual system places, and in the memory maps of running processes.</summary>
+internal static class SslLibraryFinder
+{
+    /// <summary>
+    /// Probed even when no process maps them yet, so that a process loading OpenSSL later (Python
+    /// imports ssl on demand) is covered from its first call.
+    /// </summary>
+    private static readonly string[] SystemPaths =
+    [
+        "/usr/lib/x86_64-linux-gnu/libssl.so.3",
+        "/usr/lib/x86_64-linux-gnu/libssl.so.1.1",
+        "/usr/lib/aarch64-linux-gnu/libssl.so.3",
+        "/usr/lib/aarch64-linux-gnu/libssl.so.1.1",
+        "/usr/lib64/libssl.so.3",
+        "/usr/lib64/libssl.so.1.1",
+        "/usr/lib/libssl.so.3",
+        "/usr/lib/libssl.so.1.1",
+    ];
+
+    /// <summary>OpenSSL's libssl.so.N (not NSS's libssl3.so).</summary>
+    public static bool IsLibSsl(string fileName) => fileName.StartsWith("libssl.so", StringComparison.Ordinal);
+
+    public static IEnumerable<SslLibrary> SystemLibraries()
+    {
+        foreach (string path in SystemPaths)
+            if (Identify(path) is { } library)
+                yield return library;
+    }
+
+    /// <summary>
+    /// Every libssl mapped by a process, reached through /proc/PID/root so that a process in another
+    /// mount namespace (a container) gives a path that opens its own file.
+    /// </summary>
+    public static IEnumerable<SslLibrary> MappedByProcesses(string procRoot = "/proc")
+    {
+        IEnumerable<string> pids;
+        try
+        {
+            pids = Directory.EnumerateDirectories(procRoot).ToList();
+        }
+        catch (IOException)
+        {
+            yield break;
+        }
+        foreach (string dir in pids)
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                continue;
+            foreach (string mapped in MappedLibSslPaths(Path.Combine(dir, "maps")))
+                if (Identify(dir + "/root" + mapped) is { } library)
+                    yield return library;
+        }
+    }
+
+    /// <summary>The device and inode of the file at <paramref name="path"/>, or null when it cannot be opened.</summary>
+    public static unsafe SslLibrary? Identify(string path)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(path);
+            LibC.Stat stat;
+            if (LibC.FStat((int)handle.DangerousGetHandle(), &stat) != 0)
+                return null;
+            return new SslLibrary(path, stat.Dev, stat.Ino);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Distinct libssl paths in one /proc/PID/maps ("start-end perms offset dev inode path").</summary>
+    private static HashSet<string> MappedLibSslPaths(string mapsFile)
+    {
+        var paths = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (string line in File.ReadLines(mapsFile))
+            {
+                int slash = line.IndexOf('/');
+                if (slash < 0 || line.EndsWith(" (deleted)", StringComparison.Ordinal))
+                    continue; // anonymous memory, or a file replaced on disk since it was mapped
+                string path = line[slash..];
+                if (IsLibSsl(Path.GetFileName(path)))
+                    paths.Add(path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // the process exited, or is a kernel thread
+        }
+        return paths;
+    }
+}
