@@ -376,6 +376,9 @@ static __always_inline bool tls_ciphertext(__u32 tgid, __s32 fd, struct conn *c)
 	struct ssl_call *call = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, 0);
 	if (!call || !call->active)
 		return c->tls;
+	/* Already recorded as plain HTTP: not this call's socket (a mark left by a call that never returned must not hide it). */
+	if (c->reported && !c->tls)
+		return false;
 	if (call->fd != fd) {
 		call->fd = fd;
 		struct ssl_key key = { .tgid = tgid, .ssl = call->ssl };

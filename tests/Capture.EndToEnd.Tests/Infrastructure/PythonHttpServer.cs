@@ -3,37 +3,41 @@ namespace Capture.EndToEnd.Tests.Infrastructure;
 /// <summary>
 /// A real Python http.server (HTTP/1.1, threaded) on 127.0.0.1 with a port of its own choosing:
 /// GET /bytes/N (N pattern bytes in one write), POST /echo, and static files from <see cref="Directory"/>.
+/// With a certificate it serves HTTPS through Python's ssl module (OpenSSL's libssl).
 /// Disposing kills it and removes its directory.
 /// </summary>
 public sealed class PythonHttpServer : IDisposable
 {
     private readonly ChildProcess _process;
     private readonly string _root;
+    private readonly string _scheme;
 
     public int Port { get; }
     public int Pid => _process.Id;
     public string Directory { get; }
-    public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
+    public Uri BaseAddress => new($"{_scheme}://127.0.0.1:{Port}/");
 
-    private PythonHttpServer(ChildProcess process, int port, string root)
+    private PythonHttpServer(ChildProcess process, int port, string root, string scheme)
     {
         _process = process;
         Port = port;
         _root = root;
+        _scheme = scheme;
         Directory = Path.Combine(root, "www");
     }
 
-    public static async Task<PythonHttpServer> StartAsync()
+    public static async Task<PythonHttpServer> StartAsync(SelfSignedCertificate? tls = null)
     {
         string root = System.IO.Directory.CreateTempSubdirectory("capture-py-").FullName;
         string www = System.IO.Directory.CreateDirectory(Path.Combine(root, "www")).FullName;
         string script = Path.Combine(root, "server.py");
         await File.WriteAllTextAsync(script, Script);
-        var process = ChildProcess.Start("python3", ["-u", script, www]);
+        string[] tlsArguments = tls is null ? [] : [tls.CertificatePath, tls.KeyPath];
+        var process = ChildProcess.Start("python3", ["-u", script, www, .. tlsArguments]);
         try
         {
             string line = await process.WaitForLineAsync("listening on ", TimeSpan.FromSeconds(30));
-            return new PythonHttpServer(process, int.Parse(line["listening on ".Length..]), root);
+            return new PythonHttpServer(process, int.Parse(line["listening on ".Length..]), root, tls is null ? "http" : "https");
         }
         catch
         {
@@ -70,9 +74,11 @@ public sealed class PythonHttpServer : IDisposable
         #   GET /bytes/N  -> N bytes of the test pattern, written with ONE sendall (one large syscall)
         #   POST /echo    -> the request body
         #   GET /other    -> a file from the served directory (http.server's own handler)
+        # With CERT and KEY arguments after the directory it serves HTTPS (the ssl module, i.e. OpenSSL).
         # Prints "listening on PORT" once ready.
         import http.server
         import os
+        import ssl
         import sys
 
         PATTERN = bytes((i * 31 + 7) % 251 for i in range(251))
@@ -113,6 +119,10 @@ public sealed class PythonHttpServer : IDisposable
             handler = lambda *a, **kw: Handler(*a, directory=directory, **kw)
             server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
             server.daemon_threads = True
+            if len(sys.argv) > 3:
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(sys.argv[2], sys.argv[3])
+                server.socket = context.wrap_socket(server.socket, server_side=True)
             print("listening on %d" % server.server_address[1], flush=True)
             server.serve_forever()
 
