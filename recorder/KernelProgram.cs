@@ -78,9 +78,10 @@ internal sealed unsafe class KernelProgram : IDisposable
 
     /// <summary>
     /// Attaches the uprobe program <paramref name="program"/> to <paramref name="function"/> of the ELF file at
-    /// <paramref name="binaryPath"/>, for every process that maps it. Returns 0 or the errno (ENOENT: no such symbol).
+    /// <paramref name="binaryPath"/>, in process <paramref name="pid"/> or (-1) in every process that maps it.
+    /// Returns 0 or the errno (ENOENT: no such symbol).
     /// </summary>
-    public int AttachUprobe(string program, string binaryPath, string function, bool returnProbe)
+    public int AttachUprobe(string program, string binaryPath, string function, bool returnProbe, int pid = -1)
     {
         nint prog = LibBpf.ObjectFindProgramByName(_object.DangerousGetHandle(), program);
         if (prog == 0)
@@ -94,7 +95,7 @@ internal sealed unsafe class KernelProgram : IDisposable
                 RetProbe = (byte)(returnProbe ? 1 : 0),
                 FunctionName = name,
             };
-            nint link = LibBpf.ProgramAttachUprobe(prog, -1, binaryPath, 0, &opts);
+            nint link = LibBpf.ProgramAttachUprobe(prog, pid, binaryPath, 0, &opts);
             if (link == 0)
                 return Math.Abs(Marshal.GetLastPInvokeError());
             _links.Add(new BpfLinkHandle(link));

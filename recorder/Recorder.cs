@@ -19,7 +19,7 @@ public static class Recorder
         try
         {
             using var program = KernelProgram.Load(options.BpfObjectPath ?? DefaultBpfObjectPath, options);
-            SslProbes? ssl = options.Tls == TlsMode.Off ? null : new SslProbes(program);
+            SslProbes? ssl = options.Tls == TlsMode.Off ? null : new SslProbes(program, options);
             using var session = new RecordingSession(program, writer, options, observer, ssl);
             program.Attach();
             if (ssl is not null)
@@ -39,7 +39,9 @@ public static class Recorder
     {
         ssl.AttachNamed(options.SslLibraries);
         ssl.Refresh();
-        if (options.Tls == TlsMode.Required && ssl.Libraries.Count == 0)
+        bool filtered = options.Pids.Count > 0 || options.ProcessNames.Count > 0;
+        // With a process filter, a selected process may simply not be running yet.
+        if (options.Tls == TlsMode.Required && ssl.Libraries.Count == 0 && !filtered)
         {
             string why = ssl.Skipped.Count > 0 ? $" ({ssl.Skipped[0]})" : "";
             throw new RecorderException($"--tls was given but no OpenSSL libssl could be probed{why}; name one with --ssl-lib PATH.", RecorderFailure.Environment);

@@ -35,28 +35,45 @@ internal static class SslLibraryFinder
                 yield return library;
     }
 
-    /// <summary>
-    /// Every libssl mapped by a process, reached through /proc/PID/root so that a process in another
-    /// mount namespace (a container) gives a path that opens its own file.
-    /// </summary>
-    public static IEnumerable<SslLibrary> MappedByProcesses(string procRoot = "/proc")
+    /// <summary>The ids of all processes now running.</summary>
+    public static IEnumerable<int> Processes(string procRoot = "/proc")
     {
-        IEnumerable<string> pids;
+        List<string> dirs;
         try
         {
-            pids = Directory.EnumerateDirectories(procRoot).ToList();
+            dirs = Directory.EnumerateDirectories(procRoot).ToList();
         }
         catch (IOException)
         {
             yield break;
         }
-        foreach (string dir in pids)
+        foreach (string dir in dirs)
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+                yield return pid;
+    }
+
+    /// <summary>
+    /// The libssl files process <paramref name="pid"/> maps, reached through /proc/PID/root so that a
+    /// process in another mount namespace (a container) gives a path that opens its own file.
+    /// </summary>
+    public static IEnumerable<SslLibrary> MappedBy(int pid, string procRoot = "/proc")
+    {
+        string dir = Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture));
+        foreach (string mapped in MappedLibSslPaths(Path.Combine(dir, "maps")))
+            if (Identify(dir + "/root" + mapped) is { } library)
+                yield return library;
+    }
+
+    /// <summary>The process's name as the kernel keeps it (what --comm matches), or null when it is gone.</summary>
+    public static string? ProcessName(int pid, string procRoot = "/proc")
+    {
+        try
         {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out _))
-                continue;
-            foreach (string mapped in MappedLibSslPaths(Path.Combine(dir, "maps")))
-                if (Identify(dir + "/root" + mapped) is { } library)
-                    yield return library;
+            return File.ReadAllText(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "comm")).TrimEnd('\n');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

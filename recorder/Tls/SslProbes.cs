@@ -1,12 +1,17 @@
+using Capture.Recorder.Interop;
+
 namespace Capture.Recorder.Tls;
 
 /// <summary>
 /// Keeps the OpenSSL uprobes (bpf/capture.bpf.c) on every libssl in use: the files the user named,
 /// the system's libssl, and any other libssl a process maps, looked for again on each <see cref="Refresh"/>.
-/// A uprobe on a file covers every process that maps it, including processes started later.
+/// Without a process filter a probe covers a file in every process, including processes started later.
+/// With --pid/--comm the probes go into the selected processes only: a uprobe hit costs the process a
+/// trap (much more under a hypervisor), which processes that are not recorded should not pay.
 /// </summary>
 internal sealed class SslProbes
 {
+    private const int AllProcesses = -1;
     private const int ENOENT = 2;
 
     /// <summary>Function, entry program, return program. SSL_read/SSL_write are required; the _ex pair exists from OpenSSL 1.1.1.</summary>
@@ -19,59 +24,95 @@ internal sealed class SslProbes
     ];
 
     private readonly KernelProgram _program;
-    private readonly HashSet<(ulong Device, ulong Inode)> _known = [];
-    private readonly List<string> _probed = [];
+    private readonly HashSet<int> _pids;
+    private readonly HashSet<string> _comms;
+    private readonly List<SslLibrary> _named = [];
+    private readonly HashSet<(int Pid, ulong Device, ulong Inode)> _known = [];
+    private readonly HashSet<string> _probed = new(StringComparer.Ordinal);
     private readonly List<string> _skipped = [];
 
-    public SslProbes(KernelProgram program) => _program = program;
+    public SslProbes(KernelProgram program, RecorderOptions options)
+    {
+        _program = program;
+        _pids = [.. options.Pids];
+        // The kernel keeps 15 bytes of a name, as the comm filter does.
+        _comms = new HashSet<string>(options.ProcessNames.Select(n => n.Length > 15 ? n[..15] : n), StringComparer.Ordinal);
+    }
+
+    private bool PerProcess => _pids.Count > 0 || _comms.Count > 0;
 
     /// <summary>Paths of the files with probes attached.</summary>
-    public IReadOnlyList<string> Libraries => _probed;
+    public IReadOnlyList<string> Libraries => _probed.Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Files that looked like libssl but could not be probed, with why.</summary>
     public IReadOnlyList<string> Skipped => _skipped;
 
-    /// <summary>Probes files the user named; each must exist and export SSL_read and SSL_write.</summary>
+    /// <summary>
+    /// Checks and keeps files the user named; each must exist and export SSL_read and SSL_write.
+    /// In per-process mode the check attaches to the recorder itself, which never maps them and is never traced.
+    /// </summary>
     public void AttachNamed(IEnumerable<string> paths)
     {
         foreach (string path in paths)
         {
             SslLibrary library = SslLibraryFinder.Identify(path)
                 ?? throw new RecorderException($"--ssl-lib {path} cannot be opened.", RecorderFailure.BadInput);
-            if (!_known.Add((library.Device, library.Inode)))
+            int pid = PerProcess ? Environment.ProcessId : AllProcesses;
+            if (!_known.Add((pid, library.Device, library.Inode)))
                 continue;
-            if (Attach(library) is { } why)
+            if (Attach(library, pid) is { } why)
                 throw new RecorderException($"--ssl-lib {path}: {why}.", RecorderFailure.BadInput);
+            _named.Add(library);
+            if (PerProcess)
+                _probed.Remove(library.Path); // only a check so far
         }
     }
 
-    /// <summary>Probes libssl files not seen before: the system's, then those mapped by running processes.</summary>
+    /// <summary>Probes what is new: libssl files (and, with a process filter, selected processes) not seen before.</summary>
     public void Refresh()
     {
-        foreach (SslLibrary library in SslLibraryFinder.SystemLibraries().Concat(SslLibraryFinder.MappedByProcesses()))
+        if (!PerProcess)
         {
-            if (!_known.Add((library.Device, library.Inode)))
-                continue;
-            if (Attach(library) is { } why)
-                _skipped.Add($"{library.Path}: {why}");
+            var mapped = SslLibraryFinder.Processes().SelectMany(pid => SslLibraryFinder.MappedBy(pid));
+            foreach (SslLibrary library in SslLibraryFinder.SystemLibraries().Concat(mapped))
+                TryAttach(library, AllProcesses);
+            return;
         }
+        foreach (int pid in SslLibraryFinder.Processes().Where(Selected))
+        {
+            // A uprobe on a file the process has not mapped yet takes effect when it does (Python imports ssl on demand).
+            foreach (SslLibrary library in _named.Concat(SslLibraryFinder.SystemLibraries()).Concat(SslLibraryFinder.MappedBy(pid)))
+                TryAttach(library, pid);
+        }
+    }
+
+    private bool Selected(int pid) =>
+        pid != Environment.ProcessId &&
+        (_pids.Contains(pid) || (_comms.Count > 0 && SslLibraryFinder.ProcessName(pid) is { } name && _comms.Contains(name)));
+
+    private void TryAttach(SslLibrary library, int pid)
+    {
+        if (!_known.Add((pid, library.Device, library.Inode)))
+            return;
+        if (Attach(library, pid) is { } why && pid == AllProcesses)
+            _skipped.Add($"{library.Path}: {why}");
     }
 
     /// <summary>Attaches every hook the file has; null on success, else why the file is not usable.</summary>
-    private string? Attach(SslLibrary library)
+    private string? Attach(SslLibrary library, int pid)
     {
         foreach (var hook in Hooks)
         {
             // The return probe first: an entry seen without its return would leave the thread marked as inside a call.
-            int error = _program.AttachUprobe(hook.Return, library.Path, hook.Function, returnProbe: true);
+            int error = _program.AttachUprobe(hook.Return, library.Path, hook.Function, returnProbe: true, pid);
             if (error == 0)
-                error = _program.AttachUprobe(hook.Entry, library.Path, hook.Function, returnProbe: false);
+                error = _program.AttachUprobe(hook.Entry, library.Path, hook.Function, returnProbe: false, pid);
             if (error == ENOENT && !hook.Required)
                 continue;
             if (error == ENOENT)
                 return $"it does not export {hook.Function} (not OpenSSL's libssl?)";
             if (error != 0)
-                return $"attaching a uprobe to {hook.Function} failed: {Interop.LibC.ErrorText(error)}";
+                return $"attaching a uprobe to {hook.Function} failed: {LibC.ErrorText(error)}";
         }
         _probed.Add(library.Path);
         return null;

@@ -183,6 +183,27 @@ public class RecordTlsTests
     }
 
     [Fact]
+    public async Task With_a_pid_filter_the_selected_server_gets_probes_of_its_own_and_its_client_is_left_out()
+    {
+        BpfRequirement.Ensure();
+        using var certificate = await SelfSignedCertificate.CreateAsync();
+        using var server = await PythonHttpServer.StartAsync(certificate);
+        using var recording = await RecordingSession.StartAsync("--tls", "--pid", server.Pid.ToString(CultureInfo.InvariantCulture));
+        var url = new Uri(server.BaseAddress, "bytes/4000");
+        var curl = await Curl.RunAsync("--cacert", certificate.CertificatePath, url.ToString());
+        var result = await recording.StopAsync();
+        var capture = result.Read();
+
+        Assert.Empty(capture.OfProcess(curl.Pid));
+        var serverEnd = Assert.Single(capture.Connections);
+        Assert.Equal((server.Pid, ConnectionRole.Server, ConnectionFlags.Tls), (serverEnd.Opened.Pid, serverEnd.Opened.Role, serverEnd.Opened.Flags));
+        Assert.Equal(Curl.ExpectedGet(url), serverEnd.IngressText);
+        Assert.Equal(PythonHttpServer.Pattern(4000), serverEnd.Egress[^4000..]);
+        Assert.Contains(result.Summary.GetProperty("tlsLibraries").EnumerateArray(), l => l.GetString()!.Contains("libssl.so", StringComparison.Ordinal));
+        TlsAssert.NoCiphertext(capture);
+    }
+
+    [Fact]
     public async Task With_no_tls_an_https_connection_is_left_out_entirely()
     {
         BpfRequirement.Ensure();
