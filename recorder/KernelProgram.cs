@@ -78,15 +78,15 @@ internal sealed unsafe class KernelProgram : IDisposable
 
     /// <summary>
     /// Attaches the uprobe program <paramref name="program"/> to <paramref name="function"/> of the ELF file at
-    /// <paramref name="binaryPath"/>, in process <paramref name="pid"/> or (-1) in every process that maps it.
-    /// Returns 0 or the errno (ENOENT: no such symbol).
+    /// <paramref name="binaryPath"/> (or, with a null function, at file offset <paramref name="offset"/>), in process
+    /// <paramref name="pid"/> or (-1) in every process that maps it. Returns 0 or the errno (ENOENT: no such symbol).
     /// </summary>
-    public int AttachUprobe(string program, string binaryPath, string function, bool returnProbe, int pid = -1)
+    public int AttachUprobe(string program, string binaryPath, string? function, bool returnProbe, int pid = -1, ulong offset = 0)
     {
         nint prog = LibBpf.ObjectFindProgramByName(_object.DangerousGetHandle(), program);
         if (prog == 0)
             throw new RecorderException($"The BPF object has no program named {program}; it does not belong to this version of the tool.", RecorderFailure.Environment);
-        nint name = Marshal.StringToCoTaskMemUTF8(function);
+        nint name = function is null ? 0 : Marshal.StringToCoTaskMemUTF8(function);
         try
         {
             var opts = new LibBpf.UprobeOptions
@@ -95,7 +95,7 @@ internal sealed unsafe class KernelProgram : IDisposable
                 RetProbe = (byte)(returnProbe ? 1 : 0),
                 FunctionName = name,
             };
-            nint link = LibBpf.ProgramAttachUprobe(prog, pid, binaryPath, 0, &opts);
+            nint link = LibBpf.ProgramAttachUprobe(prog, pid, binaryPath, (nuint)offset, &opts);
             if (link == 0)
                 return Math.Abs(Marshal.GetLastPInvokeError());
             _links.Add(new BpfLinkHandle(link));
@@ -103,7 +103,8 @@ internal sealed unsafe class KernelProgram : IDisposable
         }
         finally
         {
-            Marshal.FreeCoTaskMem(name);
+            if (name != 0)
+                Marshal.FreeCoTaskMem(name);
         }
     }
 

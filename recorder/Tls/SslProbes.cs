@@ -30,6 +30,7 @@ internal sealed class SslProbes
     private readonly HashSet<(int Pid, ulong Device, ulong Inode)> _known = [];
     private readonly HashSet<string> _probed = new(StringComparer.Ordinal);
     private readonly List<string> _skipped = [];
+    private readonly Dictionary<(ulong Device, ulong Inode), OpenSslInternals?> _internals = [];
 
     public SslProbes(KernelProgram program, RecorderOptions options)
     {
@@ -101,6 +102,10 @@ internal sealed class SslProbes
     /// <summary>Attaches every hook the file has; null on success, else why the file is not usable.</summary>
     private string? Attach(SslLibrary library, int pid)
     {
+        if (!_internals.TryGetValue((library.Device, library.Inode), out OpenSslInternals? internals))
+            _internals[(library.Device, library.Inode)] = internals = OpenSslInternalsFinder.Find(library.Path);
+        if (internals is { } at)
+            return AttachInternals(library, pid, at);
         foreach (var hook in Hooks)
         {
             // The return probe first: an entry seen without its return would leave the thread marked as inside a call.
@@ -113,6 +118,24 @@ internal sealed class SslProbes
                 return $"it does not export {hook.Function} (not OpenSSL's libssl?)";
             if (error != 0)
                 return $"attaching a uprobe to {hook.Function} failed: {LibC.ErrorText(error)}";
+        }
+        _probed.Add(library.Path);
+        return null;
+    }
+
+    /// <summary>
+    /// Probes ssl_read_internal/ssl_write_internal, which all four exported functions go through, with the
+    /// _ex programs (same arguments and return convention). See <see cref="OpenSslInternalsFinder"/> for why.
+    /// </summary>
+    private string? AttachInternals(SslLibrary library, int pid, OpenSslInternals at)
+    {
+        foreach (var (offset, entry) in new[] { (at.ReadInternal, "ssl_read_ex_enter"), (at.WriteInternal, "ssl_write_ex_enter") })
+        {
+            int error = _program.AttachUprobe("ssl_return_ex", library.Path, null, returnProbe: true, pid, offset);
+            if (error == 0)
+                error = _program.AttachUprobe(entry, library.Path, null, returnProbe: false, pid, offset);
+            if (error != 0)
+                return $"attaching a uprobe at offset 0x{offset:x} failed: {LibC.ErrorText(error)}";
         }
         _probed.Add(library.Path);
         return null;
