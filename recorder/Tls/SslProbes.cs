@@ -12,6 +12,8 @@ namespace Capture.Recorder.Tls;
 internal sealed class SslProbes
 {
     private const int AllProcesses = -1;
+    /// <summary>Set to "exported" to probe SSL_read/SSL_write(_ex) themselves, should the internal functions found be wrong for some build.</summary>
+    public const string PlacementVariable = "CAPTURE_SSL_PROBES";
     private const int ENOENT = 2;
 
     /// <summary>Function, entry program, return program. SSL_read/SSL_write are required; the _ex pair exists from OpenSSL 1.1.1.</summary>
@@ -103,7 +105,10 @@ internal sealed class SslProbes
     private string? Attach(SslLibrary library, int pid)
     {
         if (!_internals.TryGetValue((library.Device, library.Inode), out OpenSslInternals? internals))
-            _internals[(library.Device, library.Inode)] = internals = OpenSslInternalsFinder.Find(library.Path);
+        {
+            bool exportedOnly = Environment.GetEnvironmentVariable(PlacementVariable) == "exported";
+            _internals[(library.Device, library.Inode)] = internals = exportedOnly ? null : OpenSslInternalsFinder.Find(library.Path);
+        }
         if (internals is { } at)
             return AttachInternals(library, pid, at);
         foreach (var hook in Hooks)

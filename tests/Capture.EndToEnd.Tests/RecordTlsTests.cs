@@ -13,8 +13,14 @@ public class RecordTlsTests
 {
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 
-    [Fact]
-    public async Task Get_and_post_over_https_are_recorded_as_plaintext_on_both_ends_with_https_urls()
+    /// <summary>Where the probes sit: OpenSSL's internal read/write functions (the default where found), or the exported SSL_* functions.</summary>
+    private static Dictionary<string, string> Placement(string placement) =>
+        placement == "exported" ? new() { ["CAPTURE_SSL_PROBES"] = "exported" } : new();
+
+    [Theory]
+    [InlineData("internal")]
+    [InlineData("exported")]
+    public async Task Get_and_post_over_https_are_recorded_as_plaintext_on_both_ends_with_https_urls(string placement)
     {
         BpfRequirement.Ensure();
         using var certificate = await SelfSignedCertificate.CreateAsync();
@@ -22,7 +28,7 @@ public class RecordTlsTests
         await File.WriteAllTextAsync(Path.Combine(server.Directory, "hello.txt"), "hello over tls\n", TestContext.Current.CancellationToken);
         using var scratch = new ScratchDirectory();
         const string postBody = "{\"order\":42,\"items\":[\"a\",\"b\"]}";
-        using var recording = await RecordingSession.StartAsync("--port", Port(server.Port));
+        using var recording = await RecordingSession.StartAsync(Placement(placement), "--port", Port(server.Port));
         var getUrl = new Uri(server.BaseAddress, "hello.txt");
         var get = await Curl.RunAsync("--cacert", certificate.CertificatePath, "-D", scratch.File("get.headers"), getUrl.ToString());
         var postUrl = new Uri(server.BaseAddress, "echo");
@@ -157,15 +163,17 @@ public class RecordTlsTests
             har.Entries.Select(HarOfCapture.Url).Order(StringComparer.Ordinal));
     }
 
-    [Fact]
-    public async Task Plaintext_that_openssl_serves_from_its_buffer_without_a_syscall_lands_on_its_connection()
+    [Theory]
+    [InlineData("internal")]
+    [InlineData("exported")]
+    public async Task Plaintext_that_openssl_serves_from_its_buffer_without_a_syscall_lands_on_its_connection(string placement)
     {
         BpfRequirement.Ensure();
         using var certificate = await SelfSignedCertificate.CreateAsync();
         using var server = await PythonHttpServer.StartAsync(certificate);
         using var scratch = new ScratchDirectory();
         const int size = 20000;
-        using var recording = await RecordingSession.StartAsync("--port", Port(server.Port));
+        using var recording = await RecordingSession.StartAsync(Placement(placement), "--port", Port(server.Port));
         // Reads of 100 bytes: OpenSSL decrypts a whole record (up to 16 KiB) on the first read and serves the
         // following reads from its buffer, with no socket call under them.
         var client = await SmallReadsClient.RunAsync(certificate, server.Port, $"/bytes/{size}", readSize: 100);

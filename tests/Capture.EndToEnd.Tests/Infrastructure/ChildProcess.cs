@@ -30,7 +30,8 @@ public sealed class ChildProcess : IDisposable
         Description = description;
     }
 
-    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null)
+    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -42,6 +43,8 @@ public sealed class ChildProcess : IDisposable
         };
         foreach (string a in arguments)
             start.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         var process = new Process { StartInfo = start };
         var child = new ChildProcess(process, $"{fileName} {string.Join(' ', start.ArgumentList)}");
         process.OutputDataReceived += (_, e) => child.OnLine(e.Data, child._stdout);

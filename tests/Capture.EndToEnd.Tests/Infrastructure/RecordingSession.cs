@@ -27,13 +27,17 @@ public sealed class RecordingSession : IDisposable
     /// Starts recording into a new temporary file with the given extra options (e.g. "--port", "8080")
     /// and returns once the BPF programs are attached. A 5-minute --duration is a safety net against leaks.
     /// </summary>
-    public static async Task<RecordingSession> StartAsync(params string[] options)
+    public static Task<RecordingSession> StartAsync(params string[] options) =>
+        StartAsync(new Dictionary<string, string>(), options);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>, with extra environment variables for the recorder process only.</summary>
+    public static async Task<RecordingSession> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] options)
     {
         BpfRequirement.Ensure();
         string path = Path.Combine(Path.GetTempPath(), $"capture-test-{Guid.NewGuid():N}.tcap");
         var args = new List<string> { Path.Combine(AppContext.BaseDirectory, "capture.dll"), "record", "-o", path, "--json", "--duration", "300s" };
         args.AddRange(options);
-        var recorder = ChildProcess.Start("dotnet", args);
+        var recorder = ChildProcess.Start("dotnet", args, environment: environment);
         var session = new RecordingSession(recorder, path);
         try
         {
