@@ -136,7 +136,7 @@ struct capture_counters {
 	__u64 cap_bytes;           /* bytes beyond the cap */
 	__u64 read_fault_events;   /* user buffers that could not be read */
 	__u64 read_fault_bytes;
-	__u64 tls_unattributed_events; /* SSL_read/SSL_write plaintext whose socket was never learned */
+	__u64 tls_unattributed_events; /* SSL_read/SSL_write plaintext whose socket was never learned (not a loss: filters could not be applied) */
 	__u64 tls_unattributed_bytes;
 };
 

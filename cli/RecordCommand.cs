@@ -111,6 +111,8 @@ public static class RecordCommand
             Console.Out.WriteLine($"  sendfile     {s.SendfileRecovered} recovered from files, {s.SendfileUnrecoverable} unrecoverable");
         Console.Out.WriteLine($"  lost         {s.LostEvents} events, {s.LostBytes:N0} bytes");
         Console.Out.WriteLine(s.TlsLibraries.Count > 0 ? $"  tls          plaintext from {string.Join(", ", s.TlsLibraries)}" : "  tls          off (no OpenSSL probed)");
+        if (s.TlsCallsWithoutSocket > 0)
+            Console.Out.WriteLine($"               {s.TlsCallsWithoutSocket} SSL calls without a socket not recorded (TLS over memory buffers, as .NET and Node.js do)");
     }
 
     private static TlsMode Tls(bool tls, bool noTls, string[] sslLibraries)

@@ -16,8 +16,6 @@ internal sealed class LossTracker
         Add(records, timestampNs, LossReason.PayloadCap, now.CapEvents - _seen.CapEvents, now.CapBytes - _seen.CapBytes);
         Add(records, timestampNs, LossReason.ReadFault, now.ReadFaultEvents - _seen.ReadFaultEvents,
             now.ReadFaultBytes - _seen.ReadFaultBytes);
-        Add(records, timestampNs, LossReason.TlsUnattributed, now.TlsUnattributedEvents - _seen.TlsUnattributedEvents,
-            now.TlsUnattributedBytes - _seen.TlsUnattributedBytes);
         _seen = now;
         return records;
     }

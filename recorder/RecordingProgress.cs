@@ -32,7 +32,9 @@ public sealed record RecordingSummary(
     long SendfileUnrecoverable,
     ulong LostEvents,
     ulong LostBytes,
-    IReadOnlyList<string> TlsLibraries);
+    IReadOnlyList<string> TlsLibraries,
+    /// <summary>SSL calls whose plaintext had no socket to go to (TLS over memory BIOs, e.g. .NET's SslStream or Node.js): not recorded.</summary>
+    ulong TlsCallsWithoutSocket);
 
 /// <summary>Hooks for a caller that shows what is happening.</summary>
 public interface IRecordingObserver

@@ -31,6 +31,7 @@ internal sealed unsafe class RecordingSession : IDisposable
     private GCHandle _self;
     private Exception? _callbackError;
     private bool _sizeLimitReached;
+    private ulong _tlsUnattributedCalls;
     private bool _discarding;
     private ulong _discardedEvents;
     private ulong _discardedBytes;
@@ -118,7 +119,8 @@ internal sealed unsafe class RecordingSession : IDisposable
 
         return new RecordingSummary(_options.OutputPath, reason, elapsed, FileBytes, _stats.Connections,
             _stats.Requests, _stats.DataRecords, _stats.CapturedBytes, _stats.CutBytes, _stats.SendfileRecovered,
-            _stats.SendfileUnrecoverable, _stats.LostEvents, _stats.LostBytes, _ssl?.Libraries.ToList() ?? []);
+            _stats.SendfileUnrecoverable, _stats.LostEvents, _stats.LostBytes, _ssl?.Libraries.ToList() ?? [],
+            _tlsUnattributedCalls);
     }
 
     public void Dispose()
@@ -161,6 +163,7 @@ internal sealed unsafe class RecordingSession : IDisposable
     private void WriteLosses()
     {
         KernelCounters counters = _program.ReadCounters();
+        _tlsUnattributedCalls = counters.TlsUnattributedEvents;
         foreach (LossRecord loss in _losses.NewLosses(counters, WallClock.MonotonicNowNs()))
             WriteRecord(loss);
     }

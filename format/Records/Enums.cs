@@ -59,6 +59,4 @@ public enum LossReason : byte
     ReadFault = 3,
     /// <summary>User space dropped events (for example, the size limit was reached).</summary>
     UserSpace = 4,
-    /// <summary>TLS plaintext whose socket was never seen (an SSL object that did no socket call while recorded).</summary>
-    TlsUnattributed = 5,
 }

@@ -17,8 +17,9 @@ public class LossTrackerTests
         var second = tracker.NewLosses(new KernelCounters { RingBufferFullEvents = 4, RingBufferFullBytes = 310, CapEvents = 1, CapBytes = 50, ReadFaultEvents = 2, ReadFaultBytes = 9 }, 3).ToList();
         Assert.Equal([new LossRecord(3, LossReason.RingBufferFull, 1, 10), new LossRecord(3, LossReason.ReadFault, 2, 9)], second);
 
-        var third = tracker.NewLosses(new KernelCounters { RingBufferFullEvents = 4, RingBufferFullBytes = 310, CapEvents = 1, CapBytes = 50, ReadFaultEvents = 2, ReadFaultBytes = 9, TlsUnattributedEvents = 1, TlsUnattributedBytes = 77 }, 4).ToList();
-        Assert.Equal([new LossRecord(4, LossReason.TlsUnattributed, 1, 77)], third);
+        // SSL calls without a socket are not losses of the recording: which connection, and so whether
+        // the filters wanted them, is unknown (the summary reports them).
+        Assert.Empty(tracker.NewLosses(new KernelCounters { RingBufferFullEvents = 4, RingBufferFullBytes = 310, CapEvents = 1, CapBytes = 50, ReadFaultEvents = 2, ReadFaultBytes = 9, TlsUnattributedEvents = 1, TlsUnattributedBytes = 77 }, 4));
     }
 
     [Theory]
