@@ -10,97 +10,22 @@
 # Usage: sudo tests/bench/record-overhead.sh [--duration 10] [--rounds 3] [--connections 32] [--threads 2] [--json]
 # CAPTURE="dotnet path/to/capture.dll" overrides the tool (default: ./capture from the repository root).
 set -euo pipefail
-
-duration=10
+bench=record-overhead
 rounds=3
-connections=32
-threads=2
-json=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --duration) duration="$2"; shift 2 ;;
-    --rounds) rounds="$2"; shift 2 ;;
-    --connections) connections="$2"; shift 2 ;;
-    --threads) threads="$2"; shift 2 ;;
-    --json) json=1; shift ;;
-    *) echo "record-overhead.sh: unknown option $1" >&2; exit 2 ;;
-  esac
-done
-
-root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
-capture=${CAPTURE:-"$root/capture"}
-[ "$(id -u)" -eq 0 ] || { echo "record-overhead.sh: needs root (BPF and tcpdump)." >&2; exit 4; }
-for tool in nginx wrk tcpdump python3; do
-  command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "record-overhead.sh: $tool is missing; run tests/install-deps.sh." >&2; exit 4; }
-done
-
-work="$(mktemp -d /tmp/capture-bench-XXXXXX)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  sleep 0.5
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$work/www" "$work/temp"
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    client_body_temp_path $work/temp/body;
-    proxy_temp_path $work/temp/proxy;
-    fastcgi_temp_path $work/temp/fastcgi;
-    uwsgi_temp_path $work/temp/uwsgi;
-    scgi_temp_path $work/temp/scgi;
-    server {
-        listen 127.0.0.1:$port;
-        location /api {
-            default_type application/json;
-            return 200 '{"id":12345,"name":"widget","price":9.99,"tags":["a","b","c"],"inStock":true}';
-        }
-    }
-}
-CONF
-/usr/sbin/nginx -p "$work" -c "$work/nginx.conf"
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/api" >/dev/null && break; sleep 0.1; done
-url="http://127.0.0.1:$port/api"
-
-# "requests/s total-requests" of one wrk run
-run_wrk() {
-  wrk -t"$threads" -c"$connections" -d"${duration}s" "$url" > "$work/wrk.txt"
-  local rps total
-  rps=$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.txt")
-  total=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
-  echo "$rps $total"
-}
-
-# CPU seconds (user+system) a process has used so far
-cpu_seconds() {
-  awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"
-}
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/loopback-nginx.sh"
+require_root_and nginx wrk tcpdump python3 curl
+make_work_dir
+start_nginx
 
 # One recorded wrk run: prints "requests/s wrk-requests recorder-cpu-seconds capture-bytes lost-events recorded-requests"
 recorded_run() {
   rm -f "$work/bench.tcap" "$work/summary.json" "$work/record.err"
-  # --duration is a safety net: the recorder ends itself even if this script is killed
-  $capture record -o "$work/bench.tcap" --comm nginx --port "$port" --duration "$((duration + 60))s" --json > "$work/summary.json" 2> "$work/record.err" &
-  local rec=$!
-  pids+=("$rec")
-  for _ in $(seq 600); do grep -q "recording to" "$work/record.err" 2>/dev/null && break; sleep 0.1; done
-  grep -q "recording to" "$work/record.err" || { echo "record-overhead.sh: capture record did not start: $(cat "$work/record.err")" >&2; exit 1; }
+  start_recorder "$work/bench.tcap" "$work/summary.json" "$work/record.err" --comm nginx --port "$port"
   local before after rps total
-  before=$(cpu_seconds "$rec")
+  before=$(cpu_seconds "$recorder")
   read -r rps total < <(run_wrk)
-  after=$(cpu_seconds "$rec")
-  kill -TERM "$rec" # SIGINT is ignored by background jobs of a non-interactive shell
-  wait "$rec" || true
+  after=$(cpu_seconds "$recorder")
+  stop_recorder
   python3 - "$work/summary.json" "$rps" "$total" "$before" "$after" "$(stat -c %s "$work/bench.tcap")" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
@@ -125,7 +50,7 @@ done
 # 3. tcpdump of the same load, for the size comparison
 tcpdump -i lo -s 0 -w "$work/bench.pcap" "tcp port $port" 2> "$work/tcpdump.err" &
 tcpdump_pid=$!
-pids+=("$tcpdump_pid")
+kill_on_exit+=("$tcpdump_pid")
 for _ in $(seq 50); do grep -q "listening on" "$work/tcpdump.err" 2>/dev/null && break; sleep 0.1; done
 read -r pcap_rps pcap_total < <(run_wrk)
 kill -TERM "$tcpdump_pid"
