@@ -733,7 +733,8 @@ static __always_inline void emit_payload(__u32 tgid, struct stash *s, struct con
 		x->done = x->budget;
 		x->stream_offset += x->budget;
 	} else {
-		__u32 loops = x->budget / CAPTURE_CHUNK_MAX + 2 * CAPTURE_MAX_IOVECS + 2;
+		/* Each iovec costs one load step and at most one partial chunk beyond the full ones. */
+		__u32 loops = x->budget / CAPTURE_CHUNK_MAX + 2 * x->iov_left + 2;
 		/* bpf_loop wants a stack pointer: pass a stack slot that holds the map value's address. */
 		struct emit_state *slot = x;
 		bpf_loop(loops, emit_step, &slot, 0);

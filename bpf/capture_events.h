@@ -17,8 +17,9 @@
 /* Smaller reservations for small payloads, so small writes do not waste ring space. */
 #define CAPTURE_CHUNK_SMALL 512
 #define CAPTURE_CHUNK_MEDIUM 4096
-/* Most iovec entries walked per readv/writev/recvmsg/sendmsg call. */
-#define CAPTURE_MAX_IOVECS 64
+/* Most iovec entries walked per readv/writev/recvmsg/sendmsg call: the kernel's UIO_MAXIOV, so every
+ * successful call is walked whole (Kestrel hands one sendmsg hundreds of 4 KiB pipe segments). */
+#define CAPTURE_MAX_IOVECS 1024
 /* Path components (leaf first) recorded for a sendfile source file. */
 #define CAPTURE_PATH_DEPTH 16
 #define CAPTURE_PATH_NAME 64

@@ -61,6 +61,29 @@ public class RecordKestrelTests
     }
 
     [Fact]
+    public async Task A_5_MB_Kestrel_response_written_with_one_sendmsg_of_many_iovecs_is_recorded_whole_on_the_server_end()
+    {
+        BpfRequirement.Ensure();
+        const int size = 5 * 1024 * 1024;
+        byte[] body = PythonHttpServer.Pattern(size);
+        await using var server = await KestrelServer.StartAsync(app => app.MapGet("/big", async (HttpContext ctx) =>
+        {
+            ctx.Response.ContentLength = size;
+            await ctx.Response.Body.WriteAsync(body);
+        }));
+        using var recording = await RecordingSession.StartAsync("--port", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // curl in its own process, so that the server end is the only end this process contributes.
+        var curl = await Curl.RunAsync(new Uri(server.BaseAddress, "big").ToString());
+        var capture = (await recording.StopAsync()).Read();
+
+        Assert.Equal(size, curl.Stdout.Length);
+        // Kestrel hands its pipe's 4 KiB segments to one sendmsg: hundreds of iovecs per call.
+        var serverEnd = Assert.Single(capture.ServersOn(server.Port));
+        Assert.Equal(body, serverEnd.Egress[^size..]);
+        Assert.Empty(capture.Losses);
+    }
+
+    [Fact]
     public async Task IPv6_connections_are_recorded_with_their_addresses()
     {
         BpfRequirement.Ensure();

@@ -217,7 +217,9 @@ public class RecordTlsTests
         BpfRequirement.Ensure();
         using var certificate = await SelfSignedCertificate.CreateAsync();
         using var server = await PythonHttpServer.StartAsync(certificate);
-        using var recording = await RecordingSession.StartAsync("--pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        // The port as well as the pid: other tests of this process run in parallel and must not reach this recording.
+        using var recording = await RecordingSession.StartAsync(
+            "--pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "--port", Port(server.Port));
         // .NET drives OpenSSL through memory BIOs and does the socket I/O itself: no socket call under SSL_read/SSL_write.
         using (var tcp = new System.Net.Sockets.TcpClient())
         {
