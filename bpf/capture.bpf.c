@@ -704,6 +704,84 @@ static __always_inline void send_cut(struct emit_state *x, __u64 cut)
 	bpf_ringbuf_submit(e, wakeup_flag());
 }
 
+/*
+ * Small calls, the bulk of HTTP traffic (a request, the headers and body of a small answer):
+ * the call's bytes, from one buffer or a few iovecs, are gathered in this CPU's scratch event
+ * and sent as one ring record of exactly their size. Compared with a reservation per iovec in
+ * fixed size classes, that is one record per call and a fraction of the ring memory that the
+ * kernel writes and the recorder reads. Tracing programs do not nest on a CPU, so the scratch
+ * event is not shared with another program while this one fills it.
+ */
+#define SMALL_CALL_MAX 4096
+#define SMALL_CALL_IOVECS 4
+
+struct small_call_event {
+	struct capture_data_event e;
+	__u8 payload[2 * SMALL_CALL_MAX]; /* twice the limit, so that the verifier can see offset + length in bounds */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct small_call_event);
+} small_call_scratch SEC(".maps");
+
+static __always_inline bool is_small_call(struct emit_state *x)
+{
+	return x->budget <= SMALL_CALL_MAX && x->iov_left <= SMALL_CALL_IOVECS;
+}
+
+/* Sends the whole budget of a small call (see is_small_call) as one record; a buffer that cannot be read ends the payload there. */
+static __noinline void emit_small_call(struct emit_state *x)
+{
+	__u32 zero = 0;
+	struct small_call_event *m = bpf_map_lookup_elem(&small_call_scratch, &zero);
+	if (!m)
+		return;
+	__u64 budget = x->budget;
+	asm volatile("" : "+r"(budget));
+	if (budget > SMALL_CALL_MAX)
+		return;
+	__u64 got = 0;
+	if (x->iov_next == 0) {
+		if (bpf_probe_read_user(m->payload, budget, (void *)x->cur_base) == 0)
+			got = budget;
+	} else {
+		for (int i = 0; i < SMALL_CALL_IOVECS && i < x->iov_left && got < budget; i++) {
+			struct iovec iov = {};
+			if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(x->iov_next + i * sizeof(iov))))
+				break;
+			__u64 n = iov.iov_len < budget - got ? iov.iov_len : budget - got;
+			__u64 at = got;
+			asm volatile("" : "+r"(n), "+r"(at));
+			if (n > SMALL_CALL_MAX || at > SMALL_CALL_MAX)
+				break;
+			if (bpf_probe_read_user(m->payload + at, n, iov.iov_base))
+				break;
+			got += n;
+		}
+	}
+	fill_data_header(&m->e, x);
+	m->e.payload_len = got;
+	m->e.cut_bytes = budget - got;
+	m->e.flags = x->flags | (got < budget ? CAPTURE_DATA_READ_FAULT : 0);
+	if (got < budget) {
+		struct capture_counters *k = my_counters();
+		if (k)
+			count_lost(&k->read_fault_events, &k->read_fault_bytes, budget - got);
+	}
+	__u64 size = sizeof(m->e) + got;
+	asm volatile("" : "+r"(size));
+	if (size > sizeof(*m))
+		return;
+	if (bpf_ringbuf_output(&events, m, size, wakeup_flag())) {
+		struct capture_counters *k = my_counters();
+		if (k)
+			count_lost(&k->ringbuf_full_events, &k->ringbuf_full_bytes, budget);
+	}
+}
+
 static __always_inline void emit_payload(__u32 tgid, struct stash *s, struct conn *c, __u64 offset, __u64 moved,
 					 __u8 dir, __u64 ts)
 {
@@ -727,8 +805,12 @@ static __always_inline void emit_payload(__u32 tgid, struct stash *s, struct con
 		x->cur_base = s->buf;
 		x->cur_left = moved;
 	}
-	if (x->iov_next == 0 && x->budget <= CAPTURE_CHUNK_MAX) {
-		/* The common case, one small buffer: one chunk, no loop. */
+	if (is_small_call(x)) {
+		emit_small_call(x);
+		x->done = x->budget;
+		x->stream_offset += x->budget;
+	} else if (x->iov_next == 0 && x->budget <= CAPTURE_CHUNK_MAX) {
+		/* One buffer: one chunk, no loop. */
 		send_chunk(x, x->budget);
 		x->done = x->budget;
 		x->stream_offset += x->budget;
