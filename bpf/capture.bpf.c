@@ -78,6 +78,7 @@ struct stash {
 	__s32 in_fd;       /* sendfile: source file */
 	__u32 kind;        /* enum syscall_kind */
 	__u32 reserved;
+	__u64 enter_ns;    /* connect: when the call began */
 	struct emit_state emit;
 };
 
@@ -97,6 +98,8 @@ struct conn {
 	__u8 reported; /* the open event was sent */
 	__u8 tls;      /* TLS socket: its syscall bytes are ciphertext, never data; plaintext comes from the OpenSSL probes */
 	__u8 reserved[3];
+	__u64 opened_ns;  /* accept() returned; 0 when not observed */
+	__u64 connect_ns; /* connect() began; 0 when not observed */
 };
 
 struct {
@@ -270,8 +273,48 @@ static __always_inline __u64 new_conn_id(void)
 	return __sync_fetch_and_add(&next_conn_id, 1) + 1;
 }
 
+/*
+ * When the TCP handshake of a traced connect() completed, keyed by the socket: the
+ * sock/inet_sock_set_state tracepoint fills in entries that connect() created, so that HAR
+ * can show the connect time. A non-blocking connect returns before the handshake ends.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} handshakes SEC(".maps");
+
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int on_tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	if (ctx->oldstate != TCP_SYN_SENT || ctx->newstate != TCP_ESTABLISHED)
+		return 0;
+	__u64 sk = (__u64)ctx->skaddr;
+	__u64 *done = bpf_map_lookup_elem(&handshakes, &sk);
+	if (done && *done == 0)
+		*done = bpf_ktime_get_ns();
+	return 0;
+}
+
+/* When the handshake of a connect() on sk ended, or 0; forgets the socket. */
+static __always_inline __u64 take_handshake(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	__u64 *done = bpf_map_lookup_elem(&handshakes, &key);
+	if (!done)
+		return 0;
+	__u64 ns = *done;
+	bpf_map_delete_elem(&handshakes, &key);
+	return ns;
+}
+
 /* Starts tracking a socket that accept() or connect() just produced (or forgets a non-TCP fd). */
-static __always_inline void track_new_socket(__u32 tgid, __s32 fd, __u8 role, __u8 source)
+static __always_inline void track_new_socket(__u32 tgid, __s32 fd, __u8 role, __u8 source, __u64 opened_ns,
+					     __u64 connect_ns)
 {
 	__u64 key = conn_key(tgid, fd);
 	struct conn c = {};
@@ -280,6 +323,8 @@ static __always_inline void track_new_socket(__u32 tgid, __s32 fd, __u8 role, __
 		c.role = role;
 		c.source = source;
 		c.verdict = VERDICT_UNDECIDED;
+		c.opened_ns = opened_ns;
+		c.connect_ns = connect_ns;
 	} else {
 		c.verdict = VERDICT_NOT_TCP;
 	}
@@ -534,8 +579,11 @@ static __always_inline void send_open_event(__u32 tgid, __s32 fd, struct conn *c
 	__builtin_memset(e, 0, sizeof(*e));
 	e->hdr.type = CAPTURE_EVENT_CONN_OPEN;
 	e->hdr.tgid = tgid;
-	e->hdr.timestamp_ns = ts;
+	/* Opened: accept() returned, the connect() handshake ended, or else first seen now. */
+	__u64 established = c->source == CAPTURE_SOURCE_CONNECT ? take_handshake(sk) : 0;
+	e->hdr.timestamp_ns = established ? established : c->opened_ns ? c->opened_ns : ts;
 	e->hdr.conn_id = c->id;
+	e->connect_start_ns = c->connect_ns;
 	e->fd = fd;
 	e->role = c->role;
 	e->source = c->source;
@@ -1009,7 +1057,8 @@ static __always_inline void on_accept_exit(long ret)
 	struct stash s;
 	if (!take_stash(&s) || ret < 0)
 		return;
-	track_new_socket(bpf_get_current_pid_tgid() >> 32, (__s32)ret, CAPTURE_ROLE_SERVER, CAPTURE_SOURCE_ACCEPT);
+	track_new_socket(bpf_get_current_pid_tgid() >> 32, (__s32)ret, CAPTURE_ROLE_SERVER, CAPTURE_SOURCE_ACCEPT,
+			 bpf_ktime_get_ns(), 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_accept")
@@ -1043,7 +1092,17 @@ int exit_accept4(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_connect")
 int enter_connect(struct trace_event_raw_sys_enter *ctx)
 {
-	stash_plain(ctx->args[0], SC_CONNECT);
+	__s32 fd = ctx->args[0];
+	if (!process_traced(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	struct sock *sk = tcp_sock_of_fd(fd);
+	if (!sk)
+		return 0;
+	/* Before the call: on loopback the handshake completes inside it. */
+	__u64 key = (__u64)sk, pending = 0;
+	bpf_map_update_elem(&handshakes, &key, &pending, BPF_ANY);
+	struct stash s = { .fd = fd, .kind = SC_CONNECT, .enter_ns = bpf_ktime_get_ns() };
+	stash_put(&s);
 	return 0;
 }
 
@@ -1056,7 +1115,7 @@ int exit_connect(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	if (ctx->ret != 0 && ctx->ret != -EINPROGRESS)
 		return 0;
-	track_new_socket(bpf_get_current_pid_tgid() >> 32, s.fd, CAPTURE_ROLE_CLIENT, CAPTURE_SOURCE_CONNECT);
+	track_new_socket(bpf_get_current_pid_tgid() >> 32, s.fd, CAPTURE_ROLE_CLIENT, CAPTURE_SOURCE_CONNECT, 0, s.enter_ns);
 	return 0;
 }
 

@@ -81,6 +81,7 @@ struct capture_conn_open_event {
 	__u8 local_addr[16]; /* IPv4 in the first 4 bytes, network byte order */
 	__u8 remote_addr[16];
 	char comm[CAPTURE_COMM_LEN];
+	__u64 connect_start_ns; /* source connect: when connect() began (hdr.timestamp_ns: when the handshake ended); 0 otherwise */
 };
 
 /* Bytes of one chunk of one syscall; followed by payload_len bytes of payload. */

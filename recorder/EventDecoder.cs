@@ -73,7 +73,7 @@ internal sealed class EventDecoder
         _sink(new ConnectionOpenedRecord(ts, e.Header.ConnectionId, pid, e.Fd, comm, role,
             (ConnectionSource)e.Source, EndPoint(e.Family, e.LocalAddress, e.LocalPort),
             EndPoint(e.Family, e.RemoteAddress, e.RemotePort),
-            (e.Flags & ConnectionOpenEvent.FlagTls) != 0 ? ConnectionFlags.Tls : ConnectionFlags.None));
+            (e.Flags & ConnectionOpenEvent.FlagTls) != 0 ? ConnectionFlags.Tls : ConnectionFlags.None, e.ConnectStartNs));
     }
 
     private void OnData(in DataEvent e, ReadOnlySpan<byte> payloadArea)

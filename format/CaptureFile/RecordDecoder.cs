@@ -22,7 +22,7 @@ internal static class RecordDecoder
         CaptureRecord? record = (RecordKind)kind switch
         {
             RecordKind.Data when count >= 8 => ReadData(ref r, ts, ref used),
-            RecordKind.ConnectionOpened when count >= 13 => ReadOpened(ref r, ts, ref used),
+            RecordKind.ConnectionOpened when count >= 13 => ReadOpened(ref r, ts, count, ref used),
             RecordKind.ConnectionClosed when count >= 5 => new ConnectionClosedRecord(ts, Take(ref used, r.ReadUInt64()), Take(ref used, r.ReadUInt64()), Take(ref used, r.ReadUInt64())),
             RecordKind.Process when count >= 5 => new ProcessRecord(ts, Take(ref used, r.ReadInt32()), Take(ref used, r.ReadString() ?? ""), Take(ref used, r.ReadString() ?? "")),
             RecordKind.Loss when count >= 5 => new LossRecord(ts, (LossReason)Take(ref used, r.ReadByte()), Take(ref used, r.ReadUInt64()), Take(ref used, r.ReadUInt64())),
@@ -55,7 +55,7 @@ internal static class RecordDecoder
         return new DataRecord(ts, connectionId, direction, offset, payload, cut, flags);
     }
 
-    private static ConnectionOpenedRecord ReadOpened(ref MessagePackReader r, ulong ts, ref int used)
+    private static ConnectionOpenedRecord ReadOpened(ref MessagePackReader r, ulong ts, int count, ref int used)
     {
         ulong connectionId = r.ReadUInt64();
         int pid = r.ReadInt32();
@@ -67,7 +67,8 @@ internal static class RecordDecoder
         IPEndPoint? remote = ReadEndpoint(ref r);
         var flags = (ConnectionFlags)r.ReadUInt32();
         used += 11;
-        return new ConnectionOpenedRecord(ts, connectionId, pid, fd, name, role, source, local, remote, flags);
+        ulong connectStart = count >= 14 ? Take(ref used, r.ReadUInt64()) : 0; // format 1.1
+        return new ConnectionOpenedRecord(ts, connectionId, pid, fd, name, role, source, local, remote, flags, connectStart);
     }
 
     private static IPEndPoint? ReadEndpoint(ref MessagePackReader r)

@@ -26,7 +26,7 @@ internal static class RecordEncoder
                 w.Write((uint)d.Flags);
                 break;
             case ConnectionOpenedRecord c:
-                w.WriteArrayHeader(13);
+                w.WriteArrayHeader(14);
                 w.Write((int)RecordKind.ConnectionOpened);
                 w.Write(c.TimestampNs);
                 w.Write(c.ConnectionId);
@@ -40,6 +40,7 @@ internal static class RecordEncoder
                 WriteAddress(ref w, c.Remote);
                 w.Write(c.Remote?.Port ?? 0);
                 w.Write((uint)c.Flags);
+                w.Write(c.ConnectStartNs);
                 break;
             case ConnectionClosedRecord c:
                 w.WriteArrayHeader(5);

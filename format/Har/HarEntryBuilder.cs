@@ -23,12 +23,13 @@ public sealed class HarEntryBuilder(CaptureHeader header)
     {
         var request = exchange.Request ?? throw new ArgumentException("The exchange has no request.", nameof(exchange));
         var response = exchange.Response is { Lost: false, Version.Length: > 0 } r ? r : null;
+        var setup = ConnectionSetup.Of(exchange, request);
         var entry = new HarEntry
         {
-            StartedDateTime = header.ToWallClock(request.FirstByteNs),
+            StartedDateTime = header.ToWallClock(setup?.StartNs ?? request.FirstByteNs),
             Request = BuildRequest(request, exchange.Connection),
             Response = response is null ? new HarResponse { Content = new HarContent { MimeType = "x-unknown" } } : BuildResponse(response),
-            Timings = BuildTimings(request, response),
+            Timings = BuildTimings(request, response, setup),
             ServerIPAddress = exchange.Connection.ServerEndPoint?.Address.ToString(),
             Connection = exchange.Connection.ConnectionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             Pid = exchange.Connection.Pid,
@@ -129,10 +130,19 @@ public sealed class HarEntryBuilder(CaptureHeader header)
         return list;
     }
 
-    /// <summary>send = request first to last byte, wait = request end to response start, receive = response first to last byte.</summary>
-    private static HarTimings BuildTimings(HttpMessage request, HttpMessage? response)
+    /// <summary>
+    /// send = request first to last byte, wait = request end to response start, receive = response first to last byte;
+    /// blocked, connect and ssl from the connection's setup on its first exchange (see <see cref="ConnectionSetup"/>).
+    /// </summary>
+    private static HarTimings BuildTimings(HttpMessage request, HttpMessage? response, ConnectionSetup? setup)
     {
         var timings = new HarTimings { Send = Ms(request.FirstByteNs, request.LastByteNs) };
+        if (setup is { } s)
+        {
+            timings.Connect = s.ConnectMs;
+            timings.Ssl = s.SslMs;
+            timings.Blocked = s.BlockedMs;
+        }
         if (response is not null)
         {
             timings.Wait = Ms(request.LastByteNs, response.FirstByteNs);

@@ -112,7 +112,7 @@ public sealed class PcapExporter : IDisposable
         if (open.Source is ConnectionSource.Accept or ConnectionSource.Connect)
         {
             connection.CreateFlows(ConnectionEndpoints.Resolve(open.ConnectionId, open, firstData: null), synObserved: true);
-            WriteHandshake(connection, open.TimestampNs);
+            WriteHandshake(connection, open);
         }
     }
 
@@ -232,14 +232,17 @@ public sealed class PcapExporter : IDisposable
         return connection;
     }
 
-    private void WriteHandshake(SyntheticConnection connection, ulong ts)
+    /// <summary>The SYN when connect() began (when it was observed), the rest when the handshake ended.</summary>
+    private void WriteHandshake(SyntheticConnection connection, ConnectionOpenedRecord open)
     {
+        ulong ts = open.TimestampNs;
+        ulong synTs = open.ConnectStartNs is > 0 and var start && start <= ts ? start : ts;
         bool tracedIsClient = connection.Endpoints!.TracedIsClient;
         TcpFlow client = tracedIsClient ? connection.Traced! : connection.Peer!;
         TcpFlow server = tracedIsClient ? connection.Peer! : connection.Traced!;
         ushort clientMss = (ushort)MaxSegmentSize(client);
         ushort serverMss = (ushort)MaxSegmentSize(server);
-        WritePacket(connection, client, server, client.InitialSequence, TcpFlags.Syn, default, ts, "; synthesized handshake"u8, clientMss);
+        WritePacket(connection, client, server, client.InitialSequence, TcpFlags.Syn, default, synTs, "; synthesized handshake"u8, clientMss);
         WritePacket(connection, server, client, server.InitialSequence, TcpFlags.Syn | TcpFlags.Ack, default, ts, "; synthesized handshake"u8, serverMss);
         WritePacket(connection, client, server, client.SequenceAt(0), TcpFlags.Ack, default, ts, "; synthesized handshake"u8);
     }

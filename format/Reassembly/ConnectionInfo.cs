@@ -12,7 +12,9 @@ public sealed record ConnectionInfo(
     ConnectionSource Source,
     IPEndPoint? Local,
     IPEndPoint? Remote,
-    bool IsTls)
+    bool IsTls,
+    ulong OpenedNs = 0,
+    ulong ConnectStartNs = 0)
 {
     /// <summary>The server's end: our local address when we are the server, else the remote one. IPv4-mapped addresses are shown as IPv4.</summary>
     public IPEndPoint? ServerEndPoint => Normalize(Role == ConnectionRole.Server ? Local : Remote);
@@ -20,7 +22,8 @@ public sealed record ConnectionInfo(
     public IPEndPoint? ClientEndPoint => Normalize(Role == ConnectionRole.Server ? Remote : Local);
 
     internal static ConnectionInfo From(ConnectionOpenedRecord r) =>
-        new(r.ConnectionId, r.Pid, r.ProcessName, r.Role, r.Source, r.Local, r.Remote, (r.Flags & ConnectionFlags.Tls) != 0);
+        new(r.ConnectionId, r.Pid, r.ProcessName, r.Role, r.Source, r.Local, r.Remote, (r.Flags & ConnectionFlags.Tls) != 0,
+            r.TimestampNs, r.ConnectStartNs);
 
     /// <summary>A connection whose opening record was lost (for example in a corrupt block).</summary>
     internal static ConnectionInfo Unknown(ulong id) =>

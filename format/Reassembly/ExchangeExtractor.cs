@@ -20,6 +20,8 @@ public sealed class ExchangeExtractor
     private readonly RecentlyClosed _closedIds = new(64 * 1024);
     private readonly Dictionary<(IPEndPoint Local, IPEndPoint Remote), ConnectionAssembler> _byEndPoints = [];
     private readonly Dictionary<ConnectionAssembler, TwinConnections> _twins = [];
+    private readonly Dictionary<ConnectionAssembler, AwaitingTwin> _awaiting = [];
+    private int _recordsSinceTwinRelease;
     private readonly List<HttpExchange> _ready = [];
     private ulong _newestNs;
 
@@ -92,6 +94,8 @@ public sealed class ExchangeExtractor
     {
         if (record.TimestampNs > _newestNs)
             _newestNs = record.TimestampNs;
+        if (_awaiting.Count > 0 && ++_recordsSinceTwinRelease >= MinWatermarkInterval)
+            ReleaseTwinlessExchanges();
         switch (record)
         {
             case ConnectionOpenedRecord opened:
@@ -132,7 +136,12 @@ public sealed class ExchangeExtractor
             _twins[mirror] = twins;
             _twins[assembler] = twins;
             Stats.TwinConnections++;
+            // What the first end finished while its twin was not known yet is matched now.
+            if (_awaiting.Remove(mirror, out var waited))
+                waited.ReleaseAll(exchange => twins.Offer(exchange, mirrorIsClient, Ready));
         }
+        else if (_options.MergeTwinConnections && AwaitingTwin.Possible(local, remote))
+            _awaiting[assembler] = new AwaitingTwin(assembler);
         _byEndPoints[(local, remote)] = assembler;
     }
 
@@ -149,6 +158,8 @@ public sealed class ExchangeExtractor
     {
         if (_twins.TryGetValue(from, out var twins))
             twins.Offer(exchange, from == twins.Client, Ready);
+        else if (_awaiting.TryGetValue(from, out var awaiting))
+            awaiting.Hold(exchange);
         else
             Ready(exchange);
     }
@@ -166,6 +177,8 @@ public sealed class ExchangeExtractor
         var remote = ConnectionInfo.Normalize(assembler.Info.Remote);
         if (local is not null && remote is not null && _byEndPoints.TryGetValue((local, remote), out var mapped) && mapped == assembler)
             _byEndPoints.Remove((local, remote));
+        if (_awaiting.Remove(assembler, out var awaiting))
+            awaiting.ReleaseAll(Ready);
         if (_twins.TryGetValue(assembler, out var twins) && twins.BothClosed)
         {
             twins.Flush(Ready);
@@ -188,6 +201,17 @@ public sealed class ExchangeExtractor
         _ready.Add(exchange);
     }
 
+    /// <summary>Exchanges of a connection whose twin did not show up within the clock-skew window leave alone.</summary>
+    private void ReleaseTwinlessExchanges()
+    {
+        _recordsSinceTwinRelease = 0;
+        ulong skew = (ulong)_options.ClockSkew.Ticks * 100;
+        if (_newestNs <= skew)
+            return;
+        foreach (var awaiting in _awaiting.Values)
+            awaiting.ReleaseStartedBefore(_newestNs - skew, Ready);
+    }
+
     /// <summary>No exchange still to come can start before this time.</summary>
     private ulong Watermark()
     {
@@ -198,6 +222,9 @@ public sealed class ExchangeExtractor
                 watermark = start;
         foreach (var twins in _twins.Values)
             if (twins.OldestHeldStartNs is { } held && held < watermark)
+                watermark = held;
+        foreach (var awaiting in _awaiting.Values)
+            if (awaiting.OldestHeldStartNs is { } held && held < watermark)
                 watermark = held;
         return watermark;
     }

@@ -6,6 +6,9 @@ namespace Capture.Format.Records;
 /// A TCP connection seen for the first time. <see cref="ConnectionId"/> is unique within the file;
 /// it stands for the kernel's (pid, fd, generation) identity, because fds are reused after close.
 /// Addresses are null when the kernel could not read them.
+/// <see cref="TimestampNs"/> is when the connection was established: accept() returned, the handshake of
+/// connect() ended, or, when neither was observed, when it was first seen. <see cref="ConnectStartNs"/> is
+/// when connect() began, 0 when not observed (format 1.1; absent in 1.0 files).
 /// </summary>
 public sealed record ConnectionOpenedRecord(
     ulong TimestampNs,
@@ -17,7 +20,8 @@ public sealed record ConnectionOpenedRecord(
     ConnectionSource Source,
     IPEndPoint? Local,
     IPEndPoint? Remote,
-    ConnectionFlags Flags) : CaptureRecord(TimestampNs)
+    ConnectionFlags Flags,
+    ulong ConnectStartNs = 0) : CaptureRecord(TimestampNs)
 {
     public override RecordKind Kind => RecordKind.ConnectionOpened;
 }

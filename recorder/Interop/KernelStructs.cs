@@ -66,6 +66,7 @@ internal struct ConnectionOpenEvent
     public Bytes16 LocalAddress;
     public Bytes16 RemoteAddress;
     public Bytes16 Comm;
+    public ulong ConnectStartNs;
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -217,8 +217,12 @@ public class HarEndToEndTests
         Assert.Equal(["pipelined one", "pipelined two"], entries.Select(e => e.Response.Content.Text));
         Assert.Single(entries.Select(e => e.ConnectionId).Distinct());
         Assert.All(entries, e => Assert.Equal(Environment.ProcessId, e.Pid));
-        // Both requests left in one write, so they share the send timestamp; the responses follow in order.
-        Assert.Equal(entries[0].StartedDateTime, entries[1].StartedDateTime);
+        // Both requests left in one write, so they share the send timestamp; the first entry starts earlier,
+        // at connect(), by its connect and blocked times. The responses follow in order.
+        var setup = entries[0].Timings;
+        Assert.True(setup.Connect > 0 && setup.Blocked >= 0, $"connect {setup.Connect}, blocked {setup.Blocked}");
+        var firstRequestByte = entries[0].StartedDateTime.AddMilliseconds(setup.Connect + setup.Blocked);
+        Assert.InRange((entries[1].StartedDateTime - firstRequestByte).Duration(), TimeSpan.Zero, TimeSpan.FromMicroseconds(3));
         string responses = Encoding.ASCII.GetString(received);
         Assert.Equal(2, responses.Split("HTTP/1.1 200 OK\r\n").Length - 1);
         Assert.EndsWith("pipelined two", responses);

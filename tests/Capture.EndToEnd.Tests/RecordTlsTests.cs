@@ -17,6 +17,35 @@ public class RecordTlsTests
     private static Dictionary<string, string> Placement(string placement) =>
         placement == "exported" ? new() { ["CAPTURE_SSL_PROBES"] = "exported" } : new();
 
+    [Fact]
+    public async Task The_first_exchange_of_each_curl_connection_shows_its_connect_time_and_over_tls_its_ssl_time()
+    {
+        BpfRequirement.Ensure();
+        using var certificate = await SelfSignedCertificate.CreateAsync();
+        using var secure = await PythonHttpServer.StartAsync(certificate);
+        using var plain = await PythonHttpServer.StartAsync();
+        using var recording = await RecordingSession.StartAsync("--port", Port(secure.Port), "--port", Port(plain.Port));
+        await Curl.RunAsync("--cacert", certificate.CertificatePath, new Uri(secure.BaseAddress, "bytes/10").ToString());
+        await Curl.RunAsync(new Uri(plain.BaseAddress, "bytes/20").ToString(), new Uri(plain.BaseAddress, "bytes/30").ToString());
+        var result = await recording.StopAsync();
+
+        using var har = HarOfCapture.Convert(result.CapturePath);
+        double Timing(string path, string phase) =>
+            Assert.Single(har.Entries, e => HarOfCapture.Url(e).EndsWith(path, StringComparison.Ordinal))
+                .GetProperty("timings").GetProperty(phase).GetDouble();
+
+        // A loopback handshake takes microseconds; HAR keeps milliseconds to 3 decimals.
+        Assert.InRange(Timing("/bytes/20", "connect"), 0.001, 1000);
+        Assert.InRange(Timing("/bytes/20", "blocked"), 0, 1000);
+        Assert.Equal(-1, Timing("/bytes/20", "ssl"));
+        // The second request reused the connection: nothing to set up.
+        Assert.Equal((-1.0, -1.0), (Timing("/bytes/30", "connect"), Timing("/bytes/30", "blocked")));
+        // Over TLS the handshake comes before the first plaintext byte, and HAR counts ssl inside connect.
+        Assert.InRange(Timing("/bytes/10", "ssl"), 0.001, 5000);
+        Assert.True(Timing("/bytes/10", "connect") > Timing("/bytes/10", "ssl"));
+        Assert.Equal(-1, Timing("/bytes/10", "blocked"));
+    }
+
     [Theory]
     [InlineData("internal")]
     [InlineData("exported")]
@@ -62,14 +91,15 @@ public class RecordTlsTests
         Assert.Empty(capture.Losses);
 
         using var har = HarOfCapture.Convert(result.CapturePath);
-        Assert.Equal(2, har.Entries.Count);
+        Assert.True(har.Entries.Count == 2, string.Join("\n", har.Entries));
         var getEntry = Assert.Single(har.Entries, e => HarOfCapture.Url(e) == getUrl.ToString());
         Assert.StartsWith("https://127.0.0.1:", HarOfCapture.Url(getEntry));
         Assert.Equal("hello over tls\n"u8.ToArray(), HarOfCapture.ResponseBody(getEntry));
         var postEntry = Assert.Single(har.Entries, e => HarOfCapture.Url(e) == postUrl.ToString());
         Assert.Equal(Encoding.ASCII.GetBytes(postBody), HarOfCapture.RequestBody(postEntry));
         Assert.Equal(Encoding.ASCII.GetBytes(postBody), HarOfCapture.ResponseBody(postEntry));
-        Assert.All(har.Entries, e => Assert.Equal(-1, e.GetProperty("timings").GetProperty("ssl").GetDouble()));
+        // The TLS handshake comes before the first plaintext byte, and HAR counts ssl inside connect.
+        Assert.All(har.Entries, e => Assert.InRange(e.GetProperty("timings").GetProperty("ssl").GetDouble(), 0.001, e.GetProperty("timings").GetProperty("connect").GetDouble()));
     }
 
     [Fact]

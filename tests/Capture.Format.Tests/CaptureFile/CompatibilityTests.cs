@@ -14,6 +14,7 @@ public class CompatibilityTests
     {
         byte[] file = SampleRecords.WriteToBytes([]);
         BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(8), 2);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(10), 0);
         var e = Assert.Throws<CaptureFormatException>(() => new CaptureReader(new MemoryStream(file), "x.tcap"));
         Assert.Contains("x.tcap uses capture format 2.0", e.Message);
     }
@@ -37,6 +38,24 @@ public class CompatibilityTests
     {
         var e = Assert.Throws<CaptureFormatException>(() => new CaptureReader(new MemoryStream(System.Text.Encoding.Latin1.GetBytes(content)), "f"));
         Assert.Equal("f is not a capture file.", e.Message);
+    }
+
+    [Fact]
+    public void A_format_1_0_connection_record_without_the_connect_start_reads_as_not_observed()
+    {
+        var stream = new MemoryStream();
+        var writer = new CaptureWriter(stream, SampleRecords.Header());
+        writer.Flush();
+        stream.Write(EncodeBlock(CaptureFileLayout.BlockKindRecords, (ref MessagePackWriter w) =>
+        {
+            w.WriteArrayHeader(13); w.Write((int)RecordKind.ConnectionOpened); w.Write(7UL);
+            w.Write(3UL); w.Write(77); w.Write(5); w.Write("curl"); w.Write((byte)ConnectionRole.Client); w.Write((byte)ConnectionSource.Connect);
+            w.Write(new byte[] { 127, 0, 0, 1 }); w.Write(51000); w.Write(new byte[] { 127, 0, 0, 1 }); w.Write(8080); w.Write(0u);
+        }, records: 1));
+
+        var (read, _) = SampleRecords.ReadAll(stream.ToArray());
+        var opened = Assert.IsType<ConnectionOpenedRecord>(Assert.Single(read));
+        Assert.Equal((3UL, "curl", 8080, 0UL), (opened.ConnectionId, opened.ProcessName, opened.Remote?.Port, opened.ConnectStartNs));
     }
 
     [Fact]

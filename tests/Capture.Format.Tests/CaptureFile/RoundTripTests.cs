@@ -13,7 +13,7 @@ public class RoundTripTests
         {
             new ProcessRecord(1, 77, "curl", "curl -s http://127.0.0.1:8080/"),
             new ConnectionOpenedRecord(2, 9, 77, 5, "curl", ConnectionRole.Client, ConnectionSource.Connect,
-                new IPEndPoint(IPAddress.Loopback, 51000), new IPEndPoint(IPAddress.Loopback, 8080), ConnectionFlags.None),
+                new IPEndPoint(IPAddress.Loopback, 51000), new IPEndPoint(IPAddress.Loopback, 8080), ConnectionFlags.None, ConnectStartNs: 1),
             new ConnectionOpenedRecord(3, 10, 77, 6, "curl", ConnectionRole.Server, ConnectionSource.AlreadyOpen,
                 new IPEndPoint(IPAddress.Parse("fe80::1"), 443), null, ConnectionFlags.Tls),
             new DataRecord(4, 9, Direction.Egress, 0, "GET / HTTP/1.1\r\n\r\n"u8.ToArray(), 0, DataFlags.None),

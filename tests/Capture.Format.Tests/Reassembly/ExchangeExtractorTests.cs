@@ -189,6 +189,56 @@ public class ExchangeExtractorTests
         Assert.Equal(3, extractor.Stats.DuplicateExchangesDropped);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_client_end_whose_open_arrives_after_the_server_end_answered_is_still_merged(bool startOrder)
+    {
+        // Over TLS the client's first plaintext (and so its open record) is seen when SSL_write returns,
+        // which can be after the server has read the request and answered.
+        string request = "GET /late HTTP/1.1\r\nHost: x\r\n\r\n";
+        string response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        var s = new RecordScript().Open(2, ConnectionRole.Server, "127.0.0.1:8443", "127.0.0.1:40000", pid: 2, process: "python3");
+        s.Send(2, Direction.Ingress, request).Send(2, Direction.Egress, response);
+        s.Open(1, ConnectionRole.Client, "127.0.0.1:40000", "127.0.0.1:8443", pid: 1, process: "curl");
+        s.Send(1, Direction.Egress, request).Send(1, Direction.Ingress, response);
+        s.Close(1).Close(2);
+
+        var exchange = Assert.Single(Extract(s, startOrder));
+        Assert.Equal(("curl", "python3"), (exchange.Connection.ProcessName, exchange.Peer?.ProcessName));
+    }
+
+    [Fact]
+    public void A_loopback_connection_whose_other_end_never_shows_up_leaves_after_the_clock_skew_window()
+    {
+        var s = new RecordScript().Open(1, ConnectionRole.Server, "127.0.0.1:8080", "127.0.0.1:40000", process: "nginx");
+        s.Send(1, Direction.Ingress, "GET /alone HTTP/1.1\r\n\r\n").Send(1, Direction.Egress, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        var seen = new List<HttpExchange>();
+        // Another connection's records, 1 ms apart, well past the 100 ms window: the first exchange leaves before the end.
+        s.Open(2, ConnectionRole.Server, Server, Client);
+        for (int i = 0; i < 400; i++)
+            s.Send(2, Direction.Ingress, "x");
+        int recordsBeforeFirst = -1, processed = 0;
+        foreach (var exchange in new ExchangeExtractor(RecordScript.Header, Counting(s.Records, () => processed++)).Exchanges())
+        {
+            if (recordsBeforeFirst < 0)
+                recordsBeforeFirst = processed;
+            seen.Add(exchange);
+        }
+        Assert.Equal("/alone", seen[0].Request!.Target);
+        Assert.Null(seen[0].Peer);
+        Assert.InRange(recordsBeforeFirst, 100, 200);
+    }
+
+    private static IEnumerable<CaptureRecord> Counting(IEnumerable<CaptureRecord> records, Action onEach)
+    {
+        foreach (var record in records)
+        {
+            onEach();
+            yield return record;
+        }
+    }
+
     [Fact]
     public void Twin_exchange_missing_on_the_client_side_is_kept_from_the_server_side()
     {
