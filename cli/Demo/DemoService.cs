@@ -60,7 +60,7 @@ public static class DemoService
         id,
         customer = $"customer-{id % 17}",
         // The deliberate regression: totals in cents instead of euros.
-        total = changed ? id * 1999 : id * 19.99,
+        total = changed ? id * 1999 : id * 19.99m, // decimal: 419.79, not 419.78999999999996
         currency = "EUR",
         status = (id % 3) switch { 0 => "paid", 1 => "pending", _ => "shipped" },
         generatedAt = DateTime.UtcNow,
