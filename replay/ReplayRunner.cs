@@ -73,7 +73,9 @@ public static class ReplayRunner
         using var progressStop = new CancellationTokenSource();
         var progressTask = progress is null ? Task.CompletedTask : ReportProgressAsync(collector, progress, expected, clock, progressStop.Token);
 
-        var dispatcher = new Dispatcher(options.Concurrency, options.Duration, options.KeepConnectionOrder);
+        IDispatcher dispatcher = options.Timing == TimingMode.Max
+            ? new BackToBackDispatcher(options.Concurrency, options.Duration, options.KeepConnectionOrder)
+            : new Dispatcher(options.Concurrency, options.Duration, options.KeepConnectionOrder);
         bool completed = await dispatcher.RunAsync(Schedule.For(plan, options), clock, Process, ct).ConfigureAwait(false);
         clock.Stop();
 
