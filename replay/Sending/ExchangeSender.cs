@@ -14,6 +14,9 @@ public sealed class ExchangeSender(HttpClient client, RequestFactory factory, Re
     static readonly HashSet<string> Idempotent = new(StringComparer.OrdinalIgnoreCase)
         { "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" };
 
+    // The usual spellings without hashing; anything else through the case-insensitive set.
+    static bool IsIdempotent(string method) => method is "GET" or "HEAD" or "PUT" or "DELETE" or "OPTIONS" or "TRACE" || Idempotent.Contains(method);
+
     /// <summary>What one request's attempts share: passed to the pipeline as state, so no closure per request.</summary>
     sealed class Attempts(ExchangeSender sender, ReplayRequest request)
     {
@@ -23,7 +26,7 @@ public sealed class ExchangeSender(HttpClient client, RequestFactory factory, Re
         public TimeSpan LastLatency;
     }
 
-    static readonly Func<ResilienceContext, Attempts, ValueTask<ReceivedResponse>> Attempt =
+    static readonly Func<ResilienceContext, Attempts, ValueTask<Outcome<ReceivedResponse>>> Attempt =
         static (context, attempts) => attempts.Sender.AttemptAsync(attempts, context.CancellationToken);
 
     /// <summary>Never throws for target failures; throws OperationCanceledException only when <paramref name="ct"/> is cancelled.</summary>
@@ -42,11 +45,14 @@ public sealed class ExchangeSender(HttpClient client, RequestFactory factory, Re
             await gate.WaitWhileOpenAsync(ct).ConfigureAwait(false);
 
             var context = ResilienceContextPool.Shared.Get(ct);
-            context.Properties.Set(PipelineFactory.Retryable, settings.RetryUnsafe || Idempotent.Contains(request.Method));
+            context.Properties.Set(PipelineFactory.Retryable, settings.RetryUnsafe || IsIdempotent(request.Method));
             try
             {
-                var response = await pipeline.ExecuteAsync(Attempt, context, attempts).ConfigureAwait(false);
-                return new SendOutcome(url, response, null, null, attempts.LastLatency, attempts.Count);
+                // ExecuteOutcomeAsync: ExecuteAsync would add two async wrappers per request around the
+                // same outcome. Failures are rethrown here so the handlers below see them as before.
+                var outcome = await pipeline.ExecuteOutcomeAsync(Attempt, context, attempts).ConfigureAwait(false);
+                outcome.ThrowIfException();
+                return new SendOutcome(url, outcome.Result, null, null, attempts.LastLatency, attempts.Count);
             }
             catch (BrokenCircuitException e)
             {
@@ -68,8 +74,11 @@ public sealed class ExchangeSender(HttpClient client, RequestFactory factory, Re
         }
     }
 
-    /// <summary>One attempt: send, then read the whole answer; its time is kept as the request's latency.</summary>
-    async ValueTask<ReceivedResponse> AttemptAsync(Attempts attempts, CancellationToken ct)
+    /// <summary>
+    /// One attempt: send, then read the whole answer; its time is kept as the request's latency.
+    /// A failure is returned as the outcome, as the pipeline's outcome callbacks must not throw.
+    /// </summary>
+    async ValueTask<Outcome<ReceivedResponse>> AttemptAsync(Attempts attempts, CancellationToken ct)
     {
         attempts.Count++;
         long started = Stopwatch.GetTimestamp();
@@ -87,7 +96,11 @@ public sealed class ExchangeSender(HttpClient client, RequestFactory factory, Re
                     headers.Add(new HeaderField(h.Key, v));
 
             var (body, truncated) = await ReadBodyAsync(response.Content, ct).ConfigureAwait(false);
-            return new ReceivedResponse((int)response.StatusCode, headers, body, truncated);
+            return Outcome.FromResult(new ReceivedResponse((int)response.StatusCode, headers, body, truncated));
+        }
+        catch (Exception e)
+        {
+            return Outcome.FromException<ReceivedResponse>(e);
         }
         finally
         {
