@@ -8,7 +8,7 @@ using Polly.CircuitBreaker;
 namespace Capture.Replay.Sending;
 
 /// <summary>Sends one recorded request through the pipeline and reads the whole answer.</summary>
-public sealed class ExchangeSender(HttpClient client, RequestFactory factory, ResiliencePipeline<ReceivedResponse> pipeline,
+public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory factory, ResiliencePipeline<ReceivedResponse> pipeline,
     CircuitGate gate, ResilienceSettings settings, int maxBodyBytes)
 {
     static readonly HashSet<string> Idempotent = new(StringComparer.OrdinalIgnoreCase)
@@ -85,7 +85,8 @@ public sealed class ExchangeSender(HttpClient client, RequestFactory factory, Re
         try
         {
             using var message = factory.Create(attempts.Request);
-            using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            // Returns once the headers are in (the handler does not buffer); the body is read below.
+            using var response = await client.SendAsync(message, ct).ConfigureAwait(false);
             var headers = new List<HeaderField>(response.Headers.NonValidated.Count + response.Content.Headers.NonValidated.Count);
             // NonValidated: the values as received, without parsing every header into typed objects.
             foreach (var h in response.Headers.NonValidated)
