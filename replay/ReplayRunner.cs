@@ -34,7 +34,9 @@ public static class ReplayRunner
         };
         if (options.AllowInvalidCertificates)
             handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-        using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        // HttpClient's base class: HttpClient itself would add a linked cancellation source and an
+        // async layer per request for what replay does not use (its timeout, base address, default headers).
+        using var client = new HttpMessageInvoker(handler);
         using var limiter = options.Timing == TimingMode.Rate ? PipelineFactory.CreateRateLimiter(options.Rate) : null;
 
         var collector = new ResultCollector(options.Comparison, options.KeepExchanges);
@@ -73,7 +75,9 @@ public static class ReplayRunner
         using var progressStop = new CancellationTokenSource();
         var progressTask = progress is null ? Task.CompletedTask : ReportProgressAsync(collector, progress, expected, clock, progressStop.Token);
 
-        var dispatcher = new Dispatcher(options.Concurrency, options.Duration, options.KeepConnectionOrder);
+        IDispatcher dispatcher = options.Timing == TimingMode.Max
+            ? new BackToBackDispatcher(options.Concurrency, options.Duration, options.KeepConnectionOrder)
+            : new Dispatcher(options.Concurrency, options.Duration, options.KeepConnectionOrder);
         bool completed = await dispatcher.RunAsync(Schedule.For(plan, options), clock, Process, ct).ConfigureAwait(false);
         clock.Stop();
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Capture.Format.Http;
 using Capture.Replay.Input;
 
@@ -6,13 +7,27 @@ namespace Capture.Replay.Comparison;
 /// <summary>What the target answered to one replayed request, body as received (still encoded).</summary>
 public sealed record ReceivedResponse(int Status, IReadOnlyList<HeaderField> Headers, byte[] Body, bool BodyTruncated)
 {
-    public string? Header(string name) =>
-        Headers.FirstOrDefault(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase))?.Value;
+    public string? Header(string name)
+    {
+        // An indexed loop, not LINQ or foreach over the interface: this runs several times per
+        // replayed request and those allocate an enumerator each.
+        for (int i = 0; i < Headers.Count; i++)
+            if (string.Equals(Headers[i].Name, name, StringComparison.OrdinalIgnoreCase))
+                return Headers[i].Value;
+        return null;
+    }
 
     /// <summary>
     /// The body with Content-Encoding undone (the recording keeps bodies decoded, as HAR does), through
     /// the format's decoder; null when a coding is unknown or the data does not decode.
+    /// An unencoded body is returned as is, not copied.
     /// </summary>
-    public byte[]? DecodedBody() =>
-        ContentDecoder.TryDecode(Body, Header("Content-Encoding"), out var decoded) ? decoded.ToArray() : null;
+    public byte[]? DecodedBody()
+    {
+        if (!ContentDecoder.TryDecode(Body, Header("Content-Encoding"), out var decoded))
+            return null;
+        return MemoryMarshal.TryGetArray(decoded, out var segment) && segment.Array == Body && segment.Offset == 0 && segment.Count == Body.Length
+            ? Body
+            : decoded.ToArray();
+    }
 }

@@ -14,29 +14,31 @@ public sealed class ResponseComparer(ComparisonRules rules)
         bool statusMatches = recorded.Status <= 0 ||
             (rules.StatusClassOnly ? recorded.Status / 100 == actual.Status / 100 : recorded.Status == actual.Status);
 
-        var headerDifferences = new List<string>();
+        List<string>? headerDifferences = null; // allocated only when something differs
         foreach (string name in rules.CompareHeaders)
         {
             string? expected = Header(recorded.Headers, name);
             string? got = actual.Header(name);
             if (!string.Equals(expected, got, StringComparison.Ordinal))
-                headerDifferences.Add($"header {name}: expected {Quote(expected)}, got {Quote(got)}");
+                (headerDifferences ??= []).Add($"header {name}: expected {Quote(expected)}, got {Quote(got)}");
         }
 
         var (verdict, bodyDifferences) = CompareBodies(request, actual);
-        return new ComparisonResult(statusMatches, headerDifferences, verdict, bodyDifferences);
+        return new ComparisonResult(statusMatches, headerDifferences ?? NoDifferences, verdict, bodyDifferences);
     }
 
-    (BodyVerdict, List<string>) CompareBodies(ReplayRequest request, ReceivedResponse actual)
+    static readonly IReadOnlyList<string> NoDifferences = [];
+
+    (BodyVerdict, IReadOnlyList<string>) CompareBodies(ReplayRequest request, ReceivedResponse actual)
     {
         if (request.Truncated)
-            return (BodyVerdict.NotComparedRecordingTruncated, []);
+            return (BodyVerdict.NotComparedRecordingTruncated, NoDifferences);
         if (request.Incomplete)
-            return (BodyVerdict.NotComparedRecordingIncomplete, []);
+            return (BodyVerdict.NotComparedRecordingIncomplete, NoDifferences);
         if (request.Response.Body is not byte[] expected)
-            return (BodyVerdict.NotComparedNotRecorded, []);
+            return (BodyVerdict.NotComparedNotRecorded, NoDifferences);
         if (actual.BodyTruncated)
-            return (BodyVerdict.NotComparedReplayTooLarge, []);
+            return (BodyVerdict.NotComparedReplayTooLarge, NoDifferences);
 
         string? encoding = actual.Header("Content-Encoding");
         byte[]? got = actual.DecodedBody();
@@ -56,7 +58,7 @@ public sealed class ResponseComparer(ComparisonRules rules)
         }
 
         if (expected.AsSpan().SequenceEqual(got))
-            return (BodyVerdict.Equal, []);
+            return (BodyVerdict.Equal, NoDifferences);
         int at = expected.AsSpan().CommonPrefixLength(got);
         return (BodyVerdict.Different,
             [$"body differs at byte {at} (expected {expected.Length} bytes, got {got.Length}): expected {Snippet(expected, at)}, got {Snippet(got, at)}"]);
@@ -79,8 +81,13 @@ public sealed class ResponseComparer(ComparisonRules rules)
         catch (JsonException) { return null; }
     }
 
-    static string? Header(IReadOnlyList<HeaderField> headers, string name) =>
-        headers.FirstOrDefault(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase))?.Value;
+    static string? Header(IReadOnlyList<HeaderField> headers, string name)
+    {
+        for (int i = 0; i < headers.Count; i++)
+            if (string.Equals(headers[i].Name, name, StringComparison.OrdinalIgnoreCase))
+                return headers[i].Value;
+        return null;
+    }
 
     static string Quote(string? value) => value is null ? "(absent)" : $"'{value}'";
 

@@ -6,13 +6,10 @@ namespace Capture.Replay.Scheduling;
 /// Starts scheduled requests on time with at most N in flight, and chains requests of one
 /// recorded connection so each starts only after the previous one has finished.
 /// </summary>
-public sealed class Dispatcher(int concurrency, TimeSpan? duration, bool keepConnectionOrder = true)
+public sealed class Dispatcher(int concurrency, TimeSpan? duration, bool keepConnectionOrder = true) : IDispatcher
 {
-    /// <summary>The work for one request; gets how late it started. Must not throw except on cancellation.</summary>
-    public delegate Task Work(ScheduledRequest item, TimeSpan lag, CancellationToken ct);
-
     /// <summary>Runs the schedule; returns false when cancelled before every request was started.</summary>
-    public async Task<bool> RunAsync(IEnumerable<ScheduledRequest> schedule, Stopwatch clock, Work work, CancellationToken ct)
+    public async Task<bool> RunAsync(IEnumerable<ScheduledRequest> schedule, Stopwatch clock, RequestWork work, CancellationToken ct)
     {
         using var slots = new SemaphoreSlim(concurrency, concurrency);
         var laneTails = new Dictionary<string, Task>(StringComparer.Ordinal);
@@ -42,7 +39,7 @@ public sealed class Dispatcher(int concurrency, TimeSpan? duration, bool keepCon
         return completed;
     }
 
-    static async Task RunInLane(ScheduledRequest item, Task previous, Stopwatch clock, Work work, SemaphoreSlim slots, CancellationToken ct)
+    static async Task RunInLane(ScheduledRequest item, Task previous, Stopwatch clock, RequestWork work, SemaphoreSlim slots, CancellationToken ct)
     {
         try
         {

@@ -8,46 +8,51 @@ using Polly.CircuitBreaker;
 namespace Capture.Replay.Sending;
 
 /// <summary>Sends one recorded request through the pipeline and reads the whole answer.</summary>
-public sealed class ExchangeSender(HttpClient client, RequestFactory factory, ResiliencePipeline<ReceivedResponse> pipeline,
+public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory factory, ResiliencePipeline<ReceivedResponse> pipeline,
     CircuitGate gate, ResilienceSettings settings, int maxBodyBytes)
 {
     static readonly HashSet<string> Idempotent = new(StringComparer.OrdinalIgnoreCase)
         { "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" };
 
+    // The usual spellings without hashing; anything else through the case-insensitive set.
+    static bool IsIdempotent(string method) => method is "GET" or "HEAD" or "PUT" or "DELETE" or "OPTIONS" or "TRACE" || Idempotent.Contains(method);
+
+    /// <summary>What one request's attempts share: passed to the pipeline as state, so no closure per request.</summary>
+    sealed class Attempts(ExchangeSender sender, ReplayRequest request)
+    {
+        public readonly ExchangeSender Sender = sender;
+        public readonly ReplayRequest Request = request;
+        public int Count;
+        public TimeSpan LastLatency;
+    }
+
+    static readonly Func<ResilienceContext, Attempts, ValueTask<Outcome<ReceivedResponse>>> Attempt =
+        static (context, attempts) => attempts.Sender.AttemptAsync(attempts, context.CancellationToken);
+
     /// <summary>Never throws for target failures; throws OperationCanceledException only when <paramref name="ct"/> is cancelled.</summary>
     public async Task<SendOutcome> SendAsync(ReplayRequest request, CancellationToken ct)
     {
         string url = factory.UrlFor(request);
-        int attempts = 0;
-        var latency = TimeSpan.Zero;
+        var attempts = new Attempts(this, request);
         while (true)
         {
             if (gate.GaveUp)
                 return new SendOutcome(url, null, ErrorKinds.CircuitOpen,
-                    attempts == 0
+                    attempts.Count == 0
                         ? "not sent: the target kept failing and the circuit breaker stopped sending"
-                        : $"given up after {attempts} attempt(s): the target kept failing and the circuit breaker stopped sending",
-                    latency, attempts);
+                        : $"given up after {attempts.Count} attempt(s): the target kept failing and the circuit breaker stopped sending",
+                    attempts.LastLatency, attempts.Count);
             await gate.WaitWhileOpenAsync(ct).ConfigureAwait(false);
 
             var context = ResilienceContextPool.Shared.Get(ct);
-            context.Properties.Set(PipelineFactory.Retryable, settings.RetryUnsafe || Idempotent.Contains(request.Method));
+            context.Properties.Set(PipelineFactory.Retryable, settings.RetryUnsafe || IsIdempotent(request.Method));
             try
             {
-                var response = await pipeline.ExecuteAsync(async ctx =>
-                {
-                    attempts++;
-                    long started = Stopwatch.GetTimestamp();
-                    try
-                    {
-                        return await ReceiveAsync(request, ctx.CancellationToken).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        latency = Stopwatch.GetElapsedTime(started);
-                    }
-                }, context).ConfigureAwait(false);
-                return new SendOutcome(url, response, null, null, latency, attempts);
+                // ExecuteOutcomeAsync: ExecuteAsync would add two async wrappers per request around the
+                // same outcome. Failures are rethrown here so the handlers below see them as before.
+                var outcome = await pipeline.ExecuteOutcomeAsync(Attempt, context, attempts).ConfigureAwait(false);
+                outcome.ThrowIfException();
+                return new SendOutcome(url, outcome.Result, null, null, attempts.LastLatency, attempts.Count);
             }
             catch (BrokenCircuitException e)
             {
@@ -60,7 +65,7 @@ public sealed class ExchangeSender(HttpClient client, RequestFactory factory, Re
             }
             catch (Exception e)
             {
-                return new SendOutcome(url, null, ErrorKinds.Classify(e), ErrorKinds.Describe(e), latency, attempts);
+                return new SendOutcome(url, null, ErrorKinds.Classify(e), ErrorKinds.Describe(e), attempts.LastLatency, attempts.Count);
             }
             finally
             {
@@ -69,25 +74,43 @@ public sealed class ExchangeSender(HttpClient client, RequestFactory factory, Re
         }
     }
 
-    async Task<ReceivedResponse> ReceiveAsync(ReplayRequest request, CancellationToken ct)
+    /// <summary>
+    /// One attempt: send, then read the whole answer; its time is kept as the request's latency.
+    /// A failure is returned as the outcome, as the pipeline's outcome callbacks must not throw.
+    /// </summary>
+    async ValueTask<Outcome<ReceivedResponse>> AttemptAsync(Attempts attempts, CancellationToken ct)
     {
-        using var message = factory.Create(request);
-        using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-        var headers = new List<HeaderField>();
-        // NonValidated: the values as received, without parsing every header into typed objects.
-        foreach (var h in response.Headers.NonValidated)
-            foreach (string v in h.Value)
-                headers.Add(new HeaderField(h.Key, v));
-        foreach (var h in response.Content.Headers.NonValidated)
-            foreach (string v in h.Value)
-                headers.Add(new HeaderField(h.Key, v));
+        attempts.Count++;
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var message = factory.Create(attempts.Request);
+            // Returns once the headers are in (the handler does not buffer); the body is read below.
+            using var response = await client.SendAsync(message, ct).ConfigureAwait(false);
+            var headers = new List<HeaderField>(response.Headers.NonValidated.Count + response.Content.Headers.NonValidated.Count);
+            // NonValidated: the values as received, without parsing every header into typed objects.
+            foreach (var h in response.Headers.NonValidated)
+                foreach (string v in h.Value)
+                    headers.Add(new HeaderField(h.Key, v));
+            foreach (var h in response.Content.Headers.NonValidated)
+                foreach (string v in h.Value)
+                    headers.Add(new HeaderField(h.Key, v));
 
-        var (body, truncated) = await ReadBodyAsync(response.Content, ct).ConfigureAwait(false);
-        return new ReceivedResponse((int)response.StatusCode, headers, body, truncated);
+            var (body, truncated) = await ReadBodyAsync(response.Content, ct).ConfigureAwait(false);
+            return Outcome.FromResult(new ReceivedResponse((int)response.StatusCode, headers, body, truncated));
+        }
+        catch (Exception e)
+        {
+            return Outcome.FromException<ReceivedResponse>(e);
+        }
+        finally
+        {
+            attempts.LastLatency = Stopwatch.GetElapsedTime(started);
+        }
     }
 
     /// <summary>Reads the body up to the cap; a body announced within the cap is read in one go.</summary>
-    async Task<(byte[], bool)> ReadBodyAsync(HttpContent content, CancellationToken ct)
+    async ValueTask<(byte[], bool)> ReadBodyAsync(HttpContent content, CancellationToken ct)
     {
         if (content.Headers.ContentLength is long length && length <= maxBodyBytes)
             return (await content.ReadAsByteArrayAsync(ct).ConfigureAwait(false), false);

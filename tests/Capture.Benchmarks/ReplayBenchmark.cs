@@ -45,17 +45,26 @@ public static class ReplayBenchmark
         var wrk = new List<double>();
         var bare = new List<double>();
         var replay = new List<double>();
+        long bareBytes = 0, bareRequests = 0, replayBytes = 0, replayRequests = 0;
         for (int round = 1; round <= rounds; round++)
         {
             wrk.Add(RunWrk(target, concurrency, seconds));
+            long before = GC.GetTotalAllocatedBytes(true);
             bare.Add(BareHttpClient(target, concurrency, seconds));
+            bareBytes += GC.GetTotalAllocatedBytes(true) - before;
+            bareRequests += (long)(bare[^1] * seconds);
+            before = GC.GetTotalAllocatedBytes(true);
             var report = Throughput(target, concurrency, seconds);
+            replayBytes += GC.GetTotalAllocatedBytes(true) - before;
+            replayRequests += report.Summary.Total;
             replay.Add(report.Summary.RequestsPerSecond);
             Console.WriteLine($"round {round}: wrk {wrk[^1],8:F0}  bare HttpClient {bare[^1],8:F0}  replay --max {replay[^1],8:F0} req/s ({report.Summary.Errors} errors)");
         }
         double wrkRate = Median(wrk), bareRate = Median(bare), replayRate = Median(replay);
         Console.WriteLine($"median: wrk -t2 -c{concurrency} {wrkRate:F0} req/s; bare HttpClient loop {bareRate:F0} req/s ({bareRate / wrkRate:P0} of wrk); capture replay --max {replayRate:F0} req/s");
         Console.WriteLine($"ratio replay / wrk: {replayRate / wrkRate:P0} (goal >= 50%); replay / bare HttpClient: {replayRate / bareRate:P0}");
+        // Allocations are a steadier measure than rates on a shared machine: they do not depend on the load.
+        Console.WriteLine($"allocated per request: replay {replayBytes / Math.Max(1, replayRequests)} B, bare HttpClient {bareBytes / Math.Max(1, bareRequests)} B");
 
         var lag = ScheduleAccuracy(target).Summary.ScheduleLag;
         Console.WriteLine($"schedule lag at --speed 1 over {lag.Count} requests: p50 {lag.P50:F3} ms, p90 {lag.P90:F3} ms, p99 {lag.P99:F3} ms, max {lag.Max:F3} ms   (goal p99 < 2 ms)");
