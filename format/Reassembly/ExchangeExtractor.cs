@@ -201,11 +201,13 @@ public sealed class ExchangeExtractor
         _ready.Add(exchange);
     }
 
+    private ulong ClockSkewNs => (ulong)_options.ClockSkew.Ticks * 100;
+
     /// <summary>Exchanges of a connection whose twin did not show up within the clock-skew window leave alone.</summary>
     private void ReleaseTwinlessExchanges()
     {
         _recordsSinceTwinRelease = 0;
-        ulong skew = (ulong)_options.ClockSkew.Ticks * 100;
+        ulong skew = ClockSkewNs;
         if (_newestNs <= skew)
             return;
         foreach (var awaiting in _awaiting.Values)
@@ -215,7 +217,7 @@ public sealed class ExchangeExtractor
     /// <summary>No exchange still to come can start before this time.</summary>
     private ulong Watermark()
     {
-        ulong skew = (ulong)_options.ClockSkew.Ticks * 100;
+        ulong skew = ClockSkewNs;
         ulong watermark = _newestNs > skew ? _newestNs - skew : 0;
         foreach (var assembler in _open.Values)
             if (assembler.OldestPendingStartNs is { } start && start < watermark)
