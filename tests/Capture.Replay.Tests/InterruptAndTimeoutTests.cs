@@ -48,6 +48,30 @@ public class InterruptAndTimeoutTests : IDisposable
         Assert.Equal(0, json.RootElement.GetProperty("summary").GetProperty("total").GetInt32());
     }
 
+    [Fact]
+    public async Task A_slow_speed_over_start_times_millennia_apart_warns_and_waits_until_interrupted()
+    {
+        await using var target = new RawTcpTarget(RawTcpTarget.Behaviour.Answer);
+        const double Millennia = 7000 * 365.25 * 86_400_000;
+        var har = new HarBuilder().Add("GET", "http://prod/a", responseText: "same").Add("GET", "http://prod/b", responseText: "same", atMs: Millennia);
+        string file = Path.Combine(_dir, "ages.har");
+        File.WriteAllText(file, har.ToJson());
+        string report = Path.Combine(_dir, "report.json");
+        using var replay = CaptureProcess.Start("replay", file, "--target", target.BaseUri.ToString(), "--speed", "0.1", "--report", report);
+
+        var waited = Stopwatch.StartNew();
+        while (target.RequestHeads().Count < 1 && waited.Elapsed < TimeSpan.FromSeconds(20))
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        replay.Signal(15);
+        var (exit, _, stderr) = await replay.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(exit == 130, $"exit {exit}: {stderr}");
+        Assert.Matches(@"^capture: the recording spans .*; at --speed 0\.1 the replay takes about 25,567,500 days \(", stderr);
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        Assert.True(json.RootElement.GetProperty("interrupted").GetBoolean());
+        Assert.Single(target.RequestHeads()); // the first request went out, the second is ten thousand years away
+    }
+
     [Theory]
     [InlineData(RawTcpTarget.Behaviour.Silent)]
     [InlineData(RawTcpTarget.Behaviour.OneBytePerSecond)]
