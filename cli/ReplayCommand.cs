@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using Capture.Format.Output;
 using Capture.Format.Reassembly;
 using Capture.Replay;
 using Capture.Replay.Comparison;
@@ -112,14 +113,20 @@ public static class ReplayCommand
             var plan = LoadPlan(parsed.GetValue(input)!, filter);
             WarnAboutLongSchedule(plan, options);
             // Open the report file before replaying so an unwritable path fails in a second, not after the run.
-            using var reportFile = parsed.GetValue(report) is string reportPath ? OpenOutput(reportPath, "report") : null;
-            using var harFile = parsed.GetValue(harOut) is string harPath ? OpenOutput(harPath, "HAR output") : null;
+            using var reportFile = parsed.GetValue(report) is string reportPath ? OutputFile.CreateWhole(reportPath) : null;
+            using var harFile = parsed.GetValue(harOut) is string harPath ? OutputFile.CreateWhole(harPath) : null;
             var result = Run(plan, options);
 
             if (reportFile is not null)
-                ReportJson.Write(result, reportFile);
+            {
+                ReportJson.Write(result, reportFile.Stream);
+                reportFile.Commit();
+            }
             if (harFile is not null)
-                ReplayHarWriter.Write(result, options, harFile);
+            {
+                ReplayHarWriter.Write(result, options, harFile.Stream);
+                harFile.Commit();
+            }
             if (parsed.GetValue(json))
                 Console.Out.WriteLine(ReportJson.ToJson(result));
             else
@@ -197,18 +204,6 @@ public static class ReplayCommand
         < 2 => $"{days * 24:0.#} hours",
         _ => $"{days:#,0} days",
     };
-
-    static FileStream OpenOutput(string path, string what)
-    {
-        try
-        {
-            return File.Create(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserError($"Cannot write the {what} {path}: {(e is DirectoryNotFoundException ? "its directory does not exist" : e.Message.TrimEnd('.'))}.", ExitCodes.Output);
-        }
-    }
 
     static TimingMode Timing(double? speed, double? rate, bool max)
     {
