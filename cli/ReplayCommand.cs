@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using Capture.Format.Json;
 using Capture.Format.Reassembly;
 using Capture.Replay;
 using Capture.Replay.Comparison;

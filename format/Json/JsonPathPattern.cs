@@ -1,9 +1,10 @@
 using System.Globalization;
 
-namespace Capture.Replay.Comparison;
+namespace Capture.Format.Json;
 
 /// <summary>
-/// A JSONPath-like selector for fields to ignore when comparing bodies:
+/// A JSONPath-like selector of locations in a JSON document, shared by replay's <c>--ignore-json</c>
+/// and the HAR redaction's <c>--redact-json</c> so that both read paths the same way:
 /// <c>$.a.b</c>, <c>$.items[*].id</c>, <c>$.items[0]</c>, <c>$['odd key']</c>, <c>$..timestamp</c>, <c>$.*</c>.
 /// It only matches locations; it never evaluates expressions.
 /// </summary>
@@ -93,16 +94,4 @@ public sealed class JsonPathPattern
         s.AnyChild ||
         (s.Name is not null && segment.Name == s.Name) ||
         (s.Index is int i && segment.Index == i);
-}
-
-/// <summary>One step of a location in a JSON document: a property name or an array index.</summary>
-public readonly record struct PathSegment(string? Name, int? Index)
-{
-    public static PathSegment Property(string name) => new(name, null);
-    public static PathSegment Element(int index) => new(null, index);
-
-    public static string Format(IEnumerable<PathSegment> location) =>
-        "$" + string.Concat(location.Select(s => s.Name is null ? $"[{s.Index}]" : IsPlain(s.Name) ? "." + s.Name : $"['{s.Name}']"));
-
-    static bool IsPlain(string name) => name.Length > 0 && name.All(c => char.IsLetterOrDigit(c) || c == '_' || c == '-');
 }
