@@ -44,6 +44,7 @@ public static class ReplayCommand
         var ignoreJson = new Option<string[]>("--ignore-json") { Description = "JSON path left out of body comparison ($.a.b, $.items[*].id, $..timestamp); repeatable." };
 
         var harOut = new Option<string?>("--har-out") { Description = "Write the replayed exchanges (sent requests, target's answers) as HAR 1.2 to this file." };
+        var harRedaction = new RedactionOptions(); // applies to --har-out only
         var report = new Option<string?>("--report") { Description = "Write the full report (summary, routes, every mismatch) as JSON to this file." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout instead of the summary table." };
         var maxMismatch = new Option<string>("--max-mismatch") { Description = "Exit 0 while mismatches + errors are at most N% of requests (default 0).", DefaultValueFactory = _ => "0" };
@@ -63,6 +64,7 @@ public static class ReplayCommand
         };
         filters.AddTo(command);
         command.Options.Add(excludePath);
+        harRedaction.AddTo(command);
 
         command.SetAction(parsed => VerbRunner.Run(() =>
         {
@@ -108,6 +110,9 @@ public static class ReplayCommand
                 AllowInvalidCertificates = parsed.GetValue(insecure),
             };
 
+            var redaction = harRedaction.Build(parsed);
+            if (redaction is not null && parsed.GetValue(harOut) is null)
+                throw Usage("--redact, --redact-name, --redact-json and --redact-key apply to --har-out; give --har-out FILE too.");
             var plan = LoadPlan(parsed.GetValue(input)!, filter);
             WarnAboutLongSchedule(plan, options);
             // Open the report file before replaying so an unwritable path fails in a second, not after the run.
@@ -118,7 +123,7 @@ public static class ReplayCommand
             if (reportFile is not null)
                 ReportJson.Write(result, reportFile);
             if (harFile is not null)
-                ReplayHarWriter.Write(result, options, harFile);
+                ReplayHarWriter.Write(result, options, harFile, redaction);
             if (parsed.GetValue(json))
                 Console.Out.WriteLine(ReportJson.ToJson(result));
             else
