@@ -16,7 +16,12 @@ public sealed class JsonPathPattern
     readonly Step[] _steps;
     public string Text { get; }
 
-    JsonPathPattern(string text, Step[] steps) { Text = text; _steps = steps; }
+    readonly bool _hasDescendant;
+
+    JsonPathPattern(string text, Step[] steps) { Text = text; _steps = steps; _hasDescendant = steps.Any(s => s.Descendant); }
+
+    /// <summary>The key every selected location ends with, or null when it may end in any key or index ($.*, [*], [0], $).</summary>
+    public string? LastName => _steps.Length > 0 && _steps[^1] is { AnyChild: false, Name: { } name } ? name : null;
 
     public static JsonPathPattern Parse(string text)
     {
@@ -72,7 +77,18 @@ public sealed class JsonPathPattern
     }
 
     /// <summary>Does the pattern select the node at <paramref name="location"/> (property names and array indexes from the root)?</summary>
-    public bool Matches(IReadOnlyList<PathSegment> location) => Match(0, location, 0);
+    public bool Matches(IReadOnlyList<PathSegment> location)
+    {
+        // Cheap refusals first (redaction asks this for every value of every body): each step takes one
+        // segment, so the last step lands on the last segment and, without "..", the depths are equal.
+        if (_steps.Length == 0)
+            return location.Count == 0;
+        if (location.Count < _steps.Length || !StepMatches(_steps[^1], location[^1]))
+            return false;
+        if (!_hasDescendant && location.Count != _steps.Length)
+            return false;
+        return Match(0, location, 0);
+    }
 
     bool Match(int step, IReadOnlyList<PathSegment> location, int at)
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using Capture.Format.Json;
 
@@ -18,6 +19,7 @@ public readonly record struct JsonRedaction(byte[]? Redacted, int Values, long? 
 /// boolean, an object or an array becomes the token of its JSON text; null stays null (it holds no secret).
 /// Several top-level values (NDJSON) are each read from <c>$</c>. Where the text stops being JSON, the
 /// redaction stops too, except that a secret value cut short there is hidden up to the end of the text.
+/// A text that cannot hold any redacted key (<see cref="KeyPrefilter"/>) is not read at all.
 /// </summary>
 public sealed class JsonBodyRedactor
 {
@@ -27,6 +29,9 @@ public sealed class JsonBodyRedactor
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _names;
     private readonly IReadOnlyList<JsonPathPattern> _paths;
     private readonly RedactionTokens _tokens;
+    private readonly byte[][]?[]? _asciiNamesByLength;
+    private readonly PropertyNameCache _nameCache = new();
+    private readonly KeyPrefilter _prefilter;
 
     /// <param name="names">Keys whose values are redacted wherever they appear; a case-insensitive set.</param>
     public JsonBodyRedactor(HashSet<string> names, IReadOnlyList<JsonPathPattern> paths, RedactionTokens tokens)
@@ -34,6 +39,8 @@ public sealed class JsonBodyRedactor
         _names = names.GetAlternateLookup<ReadOnlySpan<char>>();
         _paths = paths;
         _tokens = tokens;
+        _asciiNamesByLength = AsciiNamesByLength(names);
+        _prefilter = new KeyPrefilter(names, paths);
     }
 
     /// <summary>One open object or array: where the next value inside it sits.</summary>
@@ -49,6 +56,8 @@ public sealed class JsonBodyRedactor
 
     public JsonRedaction Redact(ReadOnlySpan<byte> json)
     {
+        if (!_prefilter.MayHoldKey(json))
+            return default;
         int bom = json.StartsWith("\uFEFF"u8) ? 3 : 0;
         var reader = new Utf8JsonReader(json[bom..], new JsonReaderOptions { AllowMultipleValues = true, MaxDepth = MaxDepth });
         var open = new List<Container>();
@@ -143,18 +152,40 @@ public sealed class JsonBodyRedactor
     private void SetName(ref Utf8JsonReader reader, List<Container> open)
     {
         var container = open[^1];
-        if (_paths.Count > 0 || reader.ValueSpan.Length > StackNameChars)
-        {
-            container.Name = reader.GetString()!;
-            container.NameIsSecret = _names.Contains(container.Name);
-        }
-        else
-        {
-            Span<char> name = stackalloc char[StackNameChars];
-            int length = reader.CopyString(name);
-            container.NameIsSecret = _names.Contains(name[..length]);
-        }
+        container.NameIsSecret = IsSecretName(ref reader);
+        container.Name = _paths.Count > 0 ? _nameCache.Get(ref reader) : null;
         open[^1] = container;
+    }
+
+    /// <summary>Is the property name the reader is on a redacted key? Plain ASCII names (nearly all) are compared as bytes.</summary>
+    private bool IsSecretName(ref Utf8JsonReader reader)
+    {
+        var raw = reader.ValueSpan;
+        if (_asciiNamesByLength is { } byLength && !reader.ValueIsEscaped && Ascii.IsValid(raw))
+        {
+            if (raw.Length >= byLength.Length || byLength[raw.Length] is not { } candidates)
+                return false;
+            foreach (byte[] candidate in candidates)
+                if (Ascii.EqualsIgnoreCase(raw, candidate))
+                    return true;
+            return false;
+        }
+        if (raw.Length > StackNameChars)
+            return _names.Contains(reader.GetString()!);
+        Span<char> name = stackalloc char[StackNameChars];
+        int length = reader.CopyString(name);
+        return _names.Contains(name[..length]);
+    }
+
+    /// <summary>The redacted names as ASCII bytes indexed by length, or null when one of them is not ASCII (then every name is compared as text).</summary>
+    private static byte[][]?[]? AsciiNamesByLength(HashSet<string> names)
+    {
+        if (names.Any(n => !Ascii.IsValid(n)))
+            return null;
+        var byLength = new byte[][]?[names.Count == 0 ? 1 : names.Max(n => n.Length) + 1];
+        foreach (string name in names)
+            byLength[name.Length] = [.. byLength[name.Length] ?? [], Encoding.ASCII.GetBytes(name)];
+        return byLength;
     }
 
     /// <summary>Steps into the value the reader is on: its location gets its segment; true when that value is to be redacted.</summary>

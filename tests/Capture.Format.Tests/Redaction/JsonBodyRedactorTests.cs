@@ -166,3 +166,37 @@ public class JsonBodyRedactorTests
         Assert.Equal([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes($$"""{"password":"{{Token("hunter2")}}"}""")], result.Redacted);
     }
 }
+
+public class KeyPrefilterTests
+{
+    private static readonly RedactionTokens Tokens = new(Encoding.ASCII.GetBytes("0123456789abcdef-test-key"));
+
+    [Theory]
+    [InlineData(4070)]
+    [InlineData(4085)]
+    [InlineData(4090)]
+    [InlineData(4094)]
+    [InlineData(8180)]
+    public void A_key_anywhere_in_a_long_body_is_found_even_across_the_scan_chunks(int padding)
+    {
+        string json = "{\"pad\":\"" + new string('x', padding) + "\",\"PassWord\":\"hunter2\"}";
+        var redactor = new JsonBodyRedactor(new HashSet<string>(["password"], StringComparer.OrdinalIgnoreCase), [], Tokens);
+        var result = redactor.Redact(Encoding.UTF8.GetBytes(json));
+        Assert.NotNull(result.Redacted);
+        Assert.DoesNotContain("hunter2", Encoding.UTF8.GetString(result.Redacted));
+    }
+
+    [Fact]
+    public void Bodies_without_any_redacted_key_are_not_parsed_and_escaped_keys_still_are()
+    {
+        var redactor = new JsonBodyRedactor(new HashSet<string>(["password"], StringComparer.OrdinalIgnoreCase), [JsonPathPattern.Parse("$..token")], Tokens);
+        // Broken JSON without the keys: nothing to redact, so it is not even read (and not flagged).
+        Assert.Equal(default, redactor.Redact("{\"a\": broken"u8));
+        // An escaped letter can spell the key: such bodies are read.
+        var escaped = redactor.Redact("{\"to\\u006Ben\":\"t\"}"u8);
+        Assert.Equal(1, escaped.Values);
+        // A path ending in [*] can end anywhere: every body is read.
+        var any = new JsonBodyRedactor(new HashSet<string>(StringComparer.OrdinalIgnoreCase), [JsonPathPattern.Parse("$.ids[*]")], Tokens);
+        Assert.Equal(2, any.Redact("{\"ids\":[1,2]}"u8).Values);
+    }
+}
