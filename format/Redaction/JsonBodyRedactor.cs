@@ -71,7 +71,6 @@ public sealed class JsonBodyRedactor
         {
             while (reader.Read())
             {
-                bool wasName = afterName;
                 afterName = false;
                 switch (reader.TokenType)
                 {
@@ -83,9 +82,6 @@ public sealed class JsonBodyRedactor
                         open.RemoveAt(open.Count - 1);
                         if (location is { Count: > 0 } && open.Count > 0)
                             location.RemoveAt(location.Count - 1);
-                        break;
-                    case JsonTokenType.Comment:
-                        afterName = wasName;
                         break;
                     default:
                         if (!EnterValue(open, location))
