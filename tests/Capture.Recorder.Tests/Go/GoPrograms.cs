@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Capture.Tests.Shared;
 
 namespace Capture.Recorder.Tests.Go;
 
@@ -59,18 +60,7 @@ public static class GoPrograms
         return (server, stripped, plain);
     }
 
-    private static string Go()
-    {
-        string? path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Append("/usr/lib/go/bin").Select(d => Path.Combine(d, "go")).FirstOrDefault(File.Exists);
-        if (path is not null)
-            return path;
-        const string reason = "go is not installed (apt-get install golang-go).";
-        if (Environment.GetEnvironmentVariable("CAPTURE_REQUIRE_TOOLS") == "1")
-            Assert.Fail(reason + " CAPTURE_REQUIRE_TOOLS=1 makes this a failure.");
-        Assert.Skip(reason);
-        return "";
-    }
+    private static string Go() => ToolRequirement.Find("go", "apt-get install golang-go", "/usr/lib/go/bin");
 
     public static string Run(string file, string directory, params string[] args)
     {
