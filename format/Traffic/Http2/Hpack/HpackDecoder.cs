@@ -29,6 +29,9 @@ public sealed class HpackDecoder
 
     public HpackDynamicTable Table { get; }
 
+    /// <summary>The largest dynamic table size update this decoder accepts (SETTINGS_HEADER_TABLE_SIZE).</summary>
+    public int SizeLimit => _sizeLimit;
+
     /// <summary>
     /// The largest table size the encoder may choose: the SETTINGS_HEADER_TABLE_SIZE sent by the decoding
     /// side (RFC 7541 section 4.2). While a change is not yet acknowledged, pass the larger of the old and new values.
