@@ -76,11 +76,6 @@ public sealed class Http2Connection : IConnectionParser
     {
         _clientToServer.Dispose();
         _serverToClient.Dispose();
-        foreach (var exchange in _open.Values)
-        {
-            exchange.Request.BodyBuffer?.Dispose();
-            exchange.Response.BodyBuffer?.Dispose();
-        }
     }
 
     internal void OnHeaders(TrafficDirection direction, Http2FrameHeader frame, HeaderBlock block, ulong startNs, ulong endNs)
@@ -159,7 +154,7 @@ public sealed class Http2Connection : IConnectionParser
         var message = MessageOf(exchange, direction);
         message.LastByteNs = timestampNs;
         message.BodySize += data.Length;
-        (message.BodyBuffer ??= new BodyAccumulator(_options.MaxBodyBytes)).Append(data);
+        (message.BodyBuffer ??= new Http2BodyBuffer(_options.MaxBodyBytes, ExpectedLength(message))).Append(data);
     }
 
     internal void OnDataEnd(TrafficDirection direction, Http2FrameHeader frame, ulong timestampNs)
@@ -265,6 +260,10 @@ public sealed class Http2Connection : IConnectionParser
 
     private static bool IsClientInitiated(int streamId) => (streamId & 1) == 1;
 
+    /// <summary>content-length, when the head has a sane one: the size to allocate for the body at once.</summary>
+    private static long ExpectedLength(Http2Message message) =>
+        long.TryParse(message.GetHeader("content-length"), out long length) && length >= 0 ? length : 0;
+
     private static bool HasPseudoHeader(HeaderBlock block) => block.Fields.Count > 0 && block.Fields[0].Name.StartsWith(':');
 
     private static bool IsInformational(HeaderBlock block) =>
@@ -314,7 +313,6 @@ public sealed class Http2Connection : IConnectionParser
                 if (buffer.OverLimit)
                     message.Truncated = true;
                 message.Body = buffer.Take();
-                buffer.Dispose();
                 message.BodyBuffer = null;
             }
         }

@@ -71,7 +71,7 @@ public sealed class Http2Message
         return null;
     }
 
-    internal BodyAccumulator? BodyBuffer { get; set; }
+    internal Http2BodyBuffer? BodyBuffer { get; set; }
     /// <summary>Some frame of this side was seen.</summary>
     internal bool Seen { get; set; }
 }
