@@ -52,6 +52,13 @@ internal sealed class H2cServer : IAsyncDisposable
             context.Response.AppendTrailer("x-checksum", "c0ffee");
         });
         app.MapGet("/status/{code:int}", (int code) => Results.StatusCode(code));
+        // A response header with a few recurring values, which Kestrel's HPACK encoder indexes.
+        app.MapGet("/tag/{n:int}", (HttpContext context, int n) =>
+        {
+            context.Response.Headers["x-tag"] = $"tag-value-{n % 7}";
+            context.Response.Headers["x-shard"] = $"shard-{n % 3}";
+            return $"item {n}";
+        });
         app.MapGrpcService<EchoGrpcService>();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
