@@ -47,13 +47,7 @@ public sealed class Http2Message
     public bool Incomplete => GapBytes > 0 || MayMissFrames || HeadersLost || HpackIncomplete;
 
     /// <summary>The value of the first header with this name (case-insensitive), or null.</summary>
-    public string? GetHeader(string name)
-    {
-        foreach (var header in Headers)
-            if (string.Equals(header.Name, name, StringComparison.OrdinalIgnoreCase))
-                return header.Value;
-        return null;
-    }
+    public string? GetHeader(string name) => FirstValue(Headers, name);
 
     public string? Method => GetHeader(":method");
     public string? Scheme => GetHeader(":scheme");
@@ -63,11 +57,13 @@ public sealed class Http2Message
     public int Status => int.TryParse(GetHeader(":status"), out int status) ? status : 0;
 
     /// <summary>The value of the first trailer with this name (case-insensitive), or null.</summary>
-    public string? GetTrailer(string name)
+    public string? GetTrailer(string name) => FirstValue(Trailers, name);
+
+    private static string? FirstValue(List<HttpHeader> fields, string name)
     {
-        foreach (var trailer in Trailers)
-            if (string.Equals(trailer.Name, name, StringComparison.OrdinalIgnoreCase))
-                return trailer.Value;
+        foreach (var field in fields)
+            if (string.Equals(field.Name, name, StringComparison.OrdinalIgnoreCase))
+                return field.Value;
         return null;
     }
 

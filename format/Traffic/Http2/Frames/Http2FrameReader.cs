@@ -71,8 +71,6 @@ public sealed class Http2FrameReader : IDisposable
             return;
         switch (_state)
         {
-            case State.Header when _headerFill == 0 && bytes == 0:
-                break;
             case State.Payload when bytes < _payloadRemaining:
                 _frameHoled = true;
                 _payloadRemaining -= (int)bytes;
