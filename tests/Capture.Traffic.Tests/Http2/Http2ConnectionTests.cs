@@ -172,6 +172,28 @@ public sealed class Http2ConnectionTests
     }
 
     [Fact]
+    public void A_lowered_table_size_binds_the_peers_encoder_once_acknowledged()
+    {
+        var c = Conversation.WithPreface();
+        void ServerBlock(int stream, int sizeUpdate) => c.Server(o =>
+        {
+            var block = new ArrayBufferWriter<byte>();
+            c.ServerEncoder.WriteSizeUpdate(sizeUpdate, block);
+            c.ServerEncoder.WriteHeaders([(":status", "200")], block);
+            Http2FrameWriter.WriteFrame(o, Http2FrameType.Headers, Http2Flags.EndHeaders | Http2Flags.EndStream, stream, block.WrittenSpan);
+        });
+        c.Request(1, "GET", "/1").Request(3, "GET", "/3");
+        c.Client(o => Http2FrameWriter.WriteSettings(o, (Http2Settings.HeaderTableSize, 1024)));
+        ServerBlock(1, 4096);                      // not acknowledged yet: the old limit still holds
+        c.Server(Http2FrameWriter.WriteSettingsAck);
+        ServerBlock(3, 4096);                      // acknowledged: 4096 is now above the limit
+
+        var exchanges = c.Decode();
+        Assert.Null(exchanges.Single(e => e.StreamId == 1).Response.MalformedReason);
+        Assert.Contains("above the limit 1024", exchanges.Single(e => e.StreamId == 3).Response.MalformedReason);
+    }
+
+    [Fact]
     public void A_gap_inside_a_data_frame_marks_only_that_stream()
     {
         var c = Conversation.WithPreface().Request(3, "GET", "/3").Request(5, "GET", "/5");
