@@ -60,6 +60,7 @@ internal sealed class H2cServer : IAsyncDisposable
             return $"item {n}";
         });
         app.MapGrpcService<EchoGrpcService>();
+        app.MapGrpcService<CatalogGrpcService>();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new H2cServer(app, new Uri(address).Port);
@@ -112,4 +113,23 @@ public sealed class EchoGrpcService : EchoGrpcServiceBase
 
     public override Task<byte[]> Fail(byte[] request, ServerCallContext context) =>
         throw new RpcException(new Status(StatusCode.NotFound, "no item 42 (é)"));
+}
+
+/// <summary>shop.v1.Catalog of the descriptor set in the protobuf JSON tests: Same answers the request as it came.</summary>
+[BindServiceMethod(typeof(CatalogGrpcServiceBase), nameof(BindService))]
+public abstract class CatalogGrpcServiceBase
+{
+    private static readonly Marshaller<byte[]> Bytes = Marshallers.Create(b => b, b => b);
+
+    public static readonly Method<byte[], byte[]> SameMethod = new(MethodType.Unary, "shop.v1.Catalog", "Same", Bytes, Bytes);
+
+    public static void BindService(ServiceBinderBase binder, CatalogGrpcServiceBase? service) =>
+        binder.AddMethod(SameMethod, (UnaryServerMethod<byte[], byte[]>)null!);
+
+    public abstract Task<byte[]> Same(byte[] request, ServerCallContext context);
+}
+
+public sealed class CatalogGrpcService : CatalogGrpcServiceBase
+{
+    public override Task<byte[]> Same(byte[] request, ServerCallContext context) => Task.FromResult(request);
 }

@@ -4,6 +4,8 @@ using System.Text;
 using Capture.Traffic.Grpc;
 using Capture.Traffic.Http2;
 using Capture.Traffic.Tests.Http2;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Net.Client;
 
@@ -219,6 +221,24 @@ public sealed class RealHttp2TrafficTests
         Assert.Equal("no item 42 (é)", fail.StatusMessage);
         Assert.Empty(fail.ResponseMessages);
         Assert.All(calls, c => Assert.Null(c.RequestFramingError ?? c.ResponseFramingError));
+    }
+
+    [Fact]
+    public async Task Grpc_messages_show_as_json_given_a_descriptor_set()
+    {
+        await using var server = await H2cServer.StartAsync();
+        await using var relay = new RecordingRelay(server.Port);
+        var sent = FileDescriptorProto.Parser.ParseFrom(Google.Protobuf.WellKnownTypes.TimestampReflection.Descriptor.SerializedData);
+        using (var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{relay.Port}"))
+            await channel.CreateCallInvoker().AsyncUnaryCall(CatalogGrpcServiceBase.SameMethod, null, new CallOptions(cancellationToken: Ct), sent.ToByteArray());
+        var recorded = await SingleConnection(relay);
+        var call = GrpcCall.From(Assert.Single(recorded.Decode()))!;
+
+        var json = ProtobufJson.Load(Grpc.ProtobufJsonTests.DescriptorSet());
+        var (requests, responses) = json.Decode(call)!.Value;
+        Assert.Equal(sent, JsonParser.Default.Parse<FileDescriptorProto>(Assert.Single(requests)));
+        Assert.Equal(sent, JsonParser.Default.Parse<FileDescriptorProto>(Assert.Single(responses)));
+        Assert.Contains("\"name\":\"google/protobuf/timestamp.proto\"", requests[0]);
     }
 }
 
