@@ -27,6 +27,9 @@ public static class Http2Benchmark
         Console.WriteLine($"http2 benchmark: {total / (double)(1 << 20):F0} MB of h2 traffic ({rounds} connections of {connectionBytes / (double)(1 << 20):F1} MB, " +
                           $"{connection.Count} chunks each), one thread; best of 3");
 
+        // Warm up (tiered compilation) before anything is timed.
+        DecodeAll(connection, 2);
+        CopyOnly(connection, 2);
         double copy = 0, decode = 0;
         long exchanges = 0;
         for (int attempt = 0; attempt < 3; attempt++)

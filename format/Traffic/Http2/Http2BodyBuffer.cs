@@ -24,7 +24,10 @@ internal sealed class Http2BodyBuffer(int maxBytes, long expectedLength)
         if (_array.Length - _length < data.Length)
         {
             long wanted = Math.Max(_length + (long)data.Length, Math.Max(_array.Length * 2L, Math.Min(expectedLength, maxBytes)));
-            Array.Resize(ref _array, (int)Math.Min(wanted, Math.Max(maxBytes, _length + data.Length)));
+            // Uninitialized: every octet handed out is written first.
+            var bigger = GC.AllocateUninitializedArray<byte>((int)Math.Min(wanted, Math.Max(maxBytes, _length + data.Length)));
+            _array.AsSpan(0, _length).CopyTo(bigger);
+            _array = bigger;
         }
         data.CopyTo(_array.AsSpan(_length));
         _length += data.Length;
