@@ -69,7 +69,7 @@ public static class ReportCommand
 
     /// <summary>The parser's reason without its type names, which mean nothing to a user.</summary>
     static string Reason(JsonException e) =>
-        e.Path is { Length: > 0 } where ? $"unexpected content at {where}" + (e.LineNumber is long line ? $" (line {line + 1})" : "")
-        : e.Message.Contains("required", StringComparison.OrdinalIgnoreCase) ? "it lacks the fields a report has"
-        : "it is not JSON of a report";
+        e.Message.Contains("required", StringComparison.OrdinalIgnoreCase) ? "it lacks the fields every report has (source, summary, routes...)"
+        : e.Path is { Length: > 0 } where ? $"unexpected content at {where}" + (e.LineNumber is long line ? $" (line {line + 1})" : "")
+        : "it is not JSON";
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Serialization;
 
 namespace Capture.Replay.Input;
 
@@ -14,6 +15,7 @@ public readonly record struct Shard(int Index, int Count)
 {
     public const int MaxCount = 10_000;
 
+    [JsonIgnore]
     public bool IsValid => Count is >= 1 and <= MaxCount && Index >= 1 && Index <= Count;
 
     /// <summary>Reads "K/N"; null when the text is not two whole numbers with 1 ≤ K ≤ N ≤ <see cref="MaxCount"/>.</summary>
