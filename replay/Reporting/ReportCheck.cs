@@ -20,9 +20,13 @@ public static class ReportCheck
         if (report.Summary is not { BodiesNotCompared: not null, ErrorKinds: not null } s ||
             report.Routes is null || report.Mismatches is null || report.Errors is null || report.Skipped is null)
             throw Unusable("it lacks the summary, routes or result lists");
-        if (report.Routes.Any(r => r?.Route is null) || report.Mismatches.Any(m => m is null) ||
-            report.Errors.Any(e => e is null) || report.Skipped.Any(k => k is null))
-            throw Unusable("a list holds null");
+        if (report.Source is null || report.Target is null)
+            throw Unusable("it lacks its source or target");
+        if (report.Routes.Any(r => r?.Route is null) ||
+            report.Mismatches.Any(m => m?.Diff is null || m.Route is null || m.Expected is null || m.Actual is null || !Whole(m.Request)) ||
+            report.Errors.Any(e => e?.Kind is null || e.Message is null || e.Route is null || !Whole(e.Request)) ||
+            report.Skipped.Any(k => k?.Reason is null || k.Route is null || !Whole(k.Request)))
+            throw Unusable("an entry of its lists lacks a field");
         int[] counts =
         [
             s.Planned, s.Total, s.Matched, s.Mismatched, s.NotCompared, s.Errors, s.Skipped, s.Retries, s.CircuitBreaks,
@@ -46,6 +50,8 @@ public static class ReportCheck
         if (latencies.Any(l => l?.Histogram is null))
             throw Unusable("it has no latency histograms (written by a capture before --shard; rerun the replay)");
     }
+
+    static bool Whole(RequestSummary? request) => request is { Method: not null, Url: not null, RecordedUrl: not null };
 
     /// <summary>The distribution a summary carries.</summary>
     public static LatencyRecorder Histogram(string name, LatencySummary summary)

@@ -11,12 +11,6 @@ namespace Capture.Replay.Reporting;
 /// </summary>
 public static class ReportMerger
 {
-    sealed class RouteSum
-    {
-        public int Count, Matched, Mismatched, NotCompared, Errors, Skipped;
-        public readonly LatencyRecorder Replay = new(), Recorded = new();
-    }
-
     public static ReplayReport Merge(IReadOnlyList<NamedReport> reports, double maxMismatchPercent, bool allowNotCompared)
     {
         try
@@ -34,7 +28,7 @@ public static class ReportMerger
         var replay = new LatencyRecorder();
         var recorded = new LatencyRecorder();
         var lag = new LatencyRecorder();
-        var routes = new Dictionary<string, RouteSum>(StringComparer.Ordinal);
+        var routes = new Dictionary<string, RouteTotals>(StringComparer.Ordinal);
         var notCompared = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var errorKinds = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var counts = new ReplaySummary { BodiesNotCompared = notCompared, ErrorKinds = errorKinds, ReplayLatency = null!, RecordedLatency = null!, ScheduleLag = null! };
@@ -65,7 +59,7 @@ public static class ReportMerger
             foreach (var r in report.Routes)
             {
                 if (!routes.TryGetValue(r.Route, out var sum))
-                    routes[r.Route] = sum = new RouteSum();
+                    routes[r.Route] = sum = new RouteTotals();
                 sum.Count = checked(sum.Count + r.Count);
                 sum.Matched = checked(sum.Matched + r.Matched);
                 sum.Mismatched = checked(sum.Mismatched + r.Mismatched);
@@ -101,12 +95,7 @@ public static class ReportMerger
             DurationSeconds = Math.Round(endSeconds, 3),
             Interrupted = interrupted,
             Summary = ReplayGate.Apply(counts, interrupted, maxMismatchPercent, allowNotCompared),
-            // Ordered as a single run orders them: busiest route first.
-            Routes = routes
-                .OrderByDescending(r => r.Value.Count).ThenBy(r => r.Key, StringComparer.Ordinal)
-                .Select(r => new RouteReport(r.Key, r.Value.Count, r.Value.Matched, r.Value.Mismatched, r.Value.NotCompared, r.Value.Errors, r.Value.Skipped,
-                    r.Value.Replay.Summarize(), r.Value.Recorded.Summarize()))
-                .ToList(),
+            Routes = RouteTotals.Rows(routes),
             Mismatches = mismatches,
             MismatchesNotListed = mismatchesNotListed,
             Errors = errors,

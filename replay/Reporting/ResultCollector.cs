@@ -16,15 +16,9 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
     const int MaxListedMismatches = ReportLimits.MaxListedMismatches;
     const int PreviewChars = 300;
 
-    sealed class RouteStats
-    {
-        public int Count, Matched, Mismatched, NotCompared, Errors, Skipped;
-        public readonly LatencyRecorder Replay = new(), Recorded = new();
-    }
-
     readonly Lock _lock = new();
     readonly LatencyRecorder _replay = new(), _recorded = new(), _lag = new();
-    readonly Dictionary<string, RouteStats> _routes = new(StringComparer.Ordinal);
+    readonly Dictionary<string, RouteTotals> _routes = new(StringComparer.Ordinal);
     readonly Dictionary<ReplayRequest, string> _routeOf = new(ReferenceEqualityComparer.Instance);
     readonly List<MismatchReport> _mismatches = [];
     readonly List<ErrorReport> _errors = [];
@@ -145,11 +139,7 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
                     RecordedLatency = _recorded.Summarize(),
                     ScheduleLag = _lag.Summarize(),
                 }, interrupted, options.MaxMismatchPercent, options.AllowNotCompared),
-                Routes = _routes
-                    .OrderByDescending(r => r.Value.Count).ThenBy(r => r.Key, StringComparer.Ordinal)
-                    .Select(r => new RouteReport(r.Key, r.Value.Count, r.Value.Matched, r.Value.Mismatched, r.Value.NotCompared, r.Value.Errors, r.Value.Skipped,
-                        r.Value.Replay.Summarize(), r.Value.Recorded.Summarize()))
-                    .ToList(),
+                Routes = RouteTotals.Rows(_routes),
                 Mismatches = _mismatches.OrderBy(m => m.Iteration).ThenBy(m => m.Index).ToList(),
                 Errors = _errors.OrderBy(e => e.Iteration).ThenBy(e => e.Index).ToList(),
                 ErrorsNotListed = _errorsNotListed,
@@ -173,10 +163,10 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
         ? new(request.Method, outcome.Url, request.Url)
         : new(request.Method, outcome.Url, request.Url, Preview(request.Body), request.Body.Length);
 
-    RouteStats Stats(string route)
+    RouteTotals Stats(string route)
     {
         if (!_routes.TryGetValue(route, out var stats))
-            _routes[route] = stats = new RouteStats();
+            _routes[route] = stats = new RouteTotals();
         return stats;
     }
 

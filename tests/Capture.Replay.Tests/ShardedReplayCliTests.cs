@@ -166,6 +166,10 @@ public class ShardedReplayCliTests : IAsyncLifetime
         File.WriteAllText(notJson, "hello");
         string notReport = Path("other.json");
         File.WriteAllText(notReport, """{"log": {"entries": []}}""");
+        var hostile = JsonNode.Parse(File.ReadAllText(shards[0]))!;
+        hostile["mismatches"] = new JsonArray(new JsonObject { ["index"] = 0 });
+        string hostileEntry = Path("hostile.json");
+        File.WriteAllText(hostileEntry, hostile.ToJsonString());
         string noHistograms = Path("old.json");
         File.WriteAllText(noHistograms, WithoutHistograms(File.ReadAllText(shards[0])));
 
@@ -176,6 +180,7 @@ public class ShardedReplayCliTests : IAsyncLifetime
             [notJson, shards[1]],
             [notReport, shards[1]],
             [noHistograms, shards[1]],
+            [hostileEntry, shards[1]],
             [shards[0]], // shard 2/2 missing
             [shards[0], shards[0], shards[1]], // 1/2 twice
         ];
