@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using Capture.Format.Json;
 using Capture.Format.Output;
 using Capture.Format.Reassembly;
 using Capture.Replay;
@@ -44,6 +45,7 @@ public static class ReplayCommand
         var ignoreJson = new Option<string[]>("--ignore-json") { Description = "JSON path left out of body comparison ($.a.b, $.items[*].id, $..timestamp); repeatable." };
 
         var harOut = new Option<string?>("--har-out") { Description = "Write the replayed exchanges (sent requests, target's answers) as HAR 1.2 to this file." };
+        var harRedaction = new RedactionOptions(); // applies to --har-out only
         var report = new Option<string?>("--report") { Description = "Write the full report (summary, routes, every mismatch) as JSON to this file." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout instead of the summary table." };
         var gate = new GateOptions();
@@ -64,6 +66,7 @@ public static class ReplayCommand
         command.Options.Add(pid);
         filters.AddTo(command);
         command.Options.Add(excludePath);
+        harRedaction.AddTo(command);
 
         command.SetAction(parsed => VerbRunner.Run(() =>
         {
@@ -111,6 +114,9 @@ public static class ReplayCommand
             };
 
             var only = parsed.GetValue(shard) is string shardText ? ShardArgument(shardText) : (Shard?)null;
+            var redaction = harRedaction.Build(parsed);
+            if (redaction is not null && parsed.GetValue(harOut) is null)
+                throw Usage("--redact, --redact-name, --redact-json and --redact-key apply to --har-out; give --har-out FILE too.");
             var plan = LoadPlan(parsed.GetValue(input)!, filter);
             if (only is Shard part)
                 plan = plan.ForShard(part);
@@ -127,7 +133,7 @@ public static class ReplayCommand
             }
             if (harFile is not null)
             {
-                ReplayHarWriter.Write(result, options, harFile.Stream);
+                ReplayHarWriter.Write(result, options, harFile.Stream, redaction);
                 harFile.Commit();
             }
             if (parsed.GetValue(json))
