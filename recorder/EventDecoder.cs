@@ -84,6 +84,12 @@ internal sealed class EventDecoder
         var flags = (e.Flags & DataEvent.FlagReadFault) != 0 ? DataFlags.Unrecoverable : DataFlags.None;
         if ((e.Flags & DataEvent.FlagTls) != 0)
             flags |= DataFlags.Tls;
+        if ((e.Flags & DataEvent.FlagNoBuffer) != 0)
+        {
+            flags |= DataFlags.Unrecoverable | DataFlags.NoUserBuffer;
+            Stats.NoBufferGaps++;
+            Stats.NoBufferBytes += (long)e.CutBytes;
+        }
         CountRequest(e.Header.ConnectionId, direction, _payload.AsSpan(0, length));
         Advance(e.Header.ConnectionId, direction, e.StreamOffset + (ulong)length + e.CutBytes);
         Stats.DataRecords++;
