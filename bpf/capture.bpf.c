@@ -1582,9 +1582,9 @@ static __always_inline void locate_msghdr(struct stash *s, __u64 msghdr)
  * syscall, at message 0. Any other socket call of the thread ends the sequence (see
  * locate_call). Misread only if a call stops early without an error (a recvmmsg timeout,
  * MSG_OOB) and the next call on the same vector finds a stale msg_len equal to that length.
- * Returns -1 for an error, which ends the vector.
+ * Called for calls that moved bytes (on_socket_data forgets the place at an error).
  */
-static __always_inline __s64 mmsg_index(struct call_progress *p, __u32 nr, __u64 vec, __u64 vlen, long ret)
+static __always_inline __u32 mmsg_index(struct call_progress *p, __u32 nr, __u64 vec, __u64 vlen, long ret)
 {
 	__u32 index = 0;
 	if (p->nr == nr && p->arg == vec && p->next > 0 && p->next < vlen) {
@@ -1592,10 +1592,6 @@ static __always_inline __s64 mmsg_index(struct call_progress *p, __u32 nr, __u64
 		struct mmsghdr *previous = (struct mmsghdr *)vec + (p->next - 1);
 		if (bpf_probe_read_user(&last_len, sizeof(last_len), &previous->msg_len) == 0 && last_len == (__u32)p->done)
 			index = p->next;
-	}
-	if (ret < 0) {
-		p->nr = 0;
-		return -1;
 	}
 	p->nr = nr;
 	p->arg = vec;
@@ -1679,9 +1675,8 @@ static __always_inline void locate_call(struct stash *s, struct task_struct *tas
 		break;
 	case NR_RECVMMSG:
 	case NR_SENDMMSG: {
-		__s64 index = mmsg_index(&s->progress, nr, a1, a2, ret);
-		if (index >= 0)
-			locate_msghdr(s, a1 + index * sizeof(struct mmsghdr));
+		__u32 index = mmsg_index(&s->progress, nr, a1, a2, ret);
+		locate_msghdr(s, a1 + index * sizeof(struct mmsghdr));
 		break;
 	}
 	case NR_SENDFILE:
@@ -1753,12 +1748,18 @@ static __always_inline void on_socket_data(struct sock *sk, int ret, int flags, 
 	if (!process_traced(tgid) || !is_tcp(sk))
 		return;
 	struct task_struct *task = bpf_get_current_task_btf();
+	if (ret <= 0) {
+		/* Errors, -EAGAIN and the end of the stream are not data. An error ends a message vector
+		 * (an end of stream may not, but no data can follow it), so forget the thread's place in one. */
+		struct stash *s = bpf_task_storage_get(&stashes, task, 0, 0);
+		if (s && (s->progress.nr == NR_RECVMMSG || s->progress.nr == NR_SENDMMSG))
+			s->progress.nr = 0;
+		return;
+	}
 	struct stash *s = bpf_task_storage_get(&stashes, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s)
 		return;
-	locate_call(s, task, ret); /* also for errors: they end a message vector */
-	if (ret <= 0)
-		return; /* errors, -EAGAIN and the end of the stream are not data */
+	locate_call(s, task, ret);
 	struct conn *c = socket_conn(sk);
 	if (!c)
 		return;

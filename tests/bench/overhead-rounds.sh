@@ -1,7 +1,8 @@
 # Sourced by the overhead benchmarks after loopback-nginx.sh and start_nginx: interleaved rounds of
 #   a. wrk with nothing attached                                  -> baseline requests/s
 #   b. wrk under `capture record RECORD_ARGS --data-path P`, for each P in $paths
-#                                                                  -> requests/s, lost events, recorder CPU, file bytes
+#                                                                  -> requests/s, lost events, recorder CPU (steady state:
+#                                                                     from 2 s into the load), file bytes
 #   c. wrk under `tcpdump -i lo -s 0 -w` of the port (full snap length) -> requests/s, pcap bytes
 # The order rotates from round to round; ratios to the round's baseline are reported as medians over
 # the rounds (a shared machine drifts, and interleaved runs cancel most of it).
@@ -12,9 +13,14 @@ recorded_run() {
   rm -f "$work/bench.tcap" "$work/summary.json" "$work/record.err"
   start_recorder "$work/bench.tcap" "$work/summary.json" "$work/record.err" "$@" --port "$port" --data-path "$data_path"
   local before after rps total
+  # The recorder's CPU in the steady state: from 2 s into the load (past the JIT warm-up) to its end.
+  run_wrk > "$work/wrk.out" &
+  local load=$!
+  sleep 2
   before=$(cpu_seconds "$recorder")
-  read -r rps total < <(run_wrk)
+  wait "$load"
   after=$(cpu_seconds "$recorder")
+  read -r rps total < "$work/wrk.out"
   stop_recorder
   python3 - "$data_path" "$work/summary.json" "$rps" "$total" "$before" "$after" "$(stat -c %s "$work/bench.tcap")" >> "$work/results" <<'PY'
 import json, sys
@@ -79,7 +85,7 @@ for k in kinds:
          "throughputRatioMedian": round(statistics.median(ratios), 3),
          "bytesPerExchange": round(sum(d[k]["bytes"] for d in rounds_data) / max(1, total), 1)}
     if k.startswith("capture-"):
-        cpu_percent = 100 * sum(d[k]["cpu"] for d in rounds_data) / (duration * rounds)
+        cpu_percent = 100 * sum(d[k]["cpu"] for d in rounds_data) / ((duration - 2) * rounds)
         records_per_second = sum(d[k]["records"] for d in rounds_data) / (duration * rounds)
         e.update({"recordedRequests": sum(d[k]["recorded"] for d in rounds_data), "wrkRequests": total,
                   "lostEvents": sum(d[k]["lost"] for d in rounds_data),
