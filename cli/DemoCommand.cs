@@ -2,6 +2,7 @@ using System.CommandLine;
 using Capture.Cli.Demo;
 using Capture.Format;
 using Capture.Format.Har;
+using Capture.Format.Output;
 using Capture.Recorder;
 using Capture.Replay;
 using Capture.Replay.Comparison;
@@ -53,8 +54,11 @@ public static class DemoCommand
         Step("3/4", "converting the recording to HAR");
         HarConversionSummary har;
         using (var reader = CaptureReader.Open(capturePath))
-        using (var stream = File.Create(harPath))
-            har = HarConversion.Run(reader, stream);
+        using (var harFile = OutputFile.CreateWhole(harPath))
+        {
+            har = HarConversion.Run(reader, harFile.Stream);
+            harFile.Commit();
+        }
         Console.WriteLine($"      {har.Written} exchanges written ({har.Incomplete} incomplete, {har.Malformed} malformed)");
 
         Step("4/4", "replaying against a copy of the service with one route changed");

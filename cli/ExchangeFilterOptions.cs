@@ -30,7 +30,7 @@ internal sealed class ExchangeFilterOptions
 
     public ExchangeFilter Build(ParseResult parsed, int? pid = null) => new()
     {
-        Pid = pid,
+        Pid = pid is int p ? OptionRange.Int(p, "--pid", 1, int.MaxValue) : null,
         Host = parsed.GetValue(Host),
         Method = parsed.GetValue(Method),
         PathPrefix = parsed.GetValue(PathPrefix),

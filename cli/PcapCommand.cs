@@ -34,9 +34,9 @@ public static class PcapCommand
             if (parsed.GetValue(output) == "-" && parsed.GetValue(json))
                 throw new UserError("--json prints on stdout, so it cannot be used with -o - (pcapng on stdout).", ExitCodes.Usage);
             var exchangeFilter = filters.Build(parsed);
-            int mtuValue = InRange(parsed.GetValue(mtu), "--mtu", PcapExportOptions.MinimumMtu, PcapExportOptions.MaximumMtu);
-            var pidSet = (parsed.GetValue(pids) ?? []).Select(p => InRange(p, "--pid", 1, int.MaxValue)).ToHashSet();
-            var portSet = (parsed.GetValue(ports) ?? []).Select(p => InRange(p, "--port", 1, 65535)).ToHashSet();
+            int mtuValue = OptionRange.Int(parsed.GetValue(mtu), "--mtu", PcapExportOptions.MinimumMtu, PcapExportOptions.MaximumMtu);
+            var pidSet = (parsed.GetValue(pids) ?? []).Select(p => OptionRange.Int(p, "--pid", 1, int.MaxValue)).ToHashSet();
+            var portSet = (parsed.GetValue(ports) ?? []).Select(p => OptionRange.Int(p, "--port", 1, 65535)).ToHashSet();
             using var conversion = CaptureConversion.Open(input, parsed.GetValue(output), ".pcapng");
             var options = new PcapExportOptions
             {
@@ -96,7 +96,4 @@ public static class PcapCommand
         var extractor = new ExchangeExtractor(reader, new ExtractorOptions { MergeTwinConnections = false });
         return extractor.Exchanges().Where(filter.Matches).Select(e => e.Connection.ConnectionId).ToHashSet();
     }
-
-    private static int InRange(int value, string option, int min, int max) =>
-        value >= min && value <= max ? value : throw new UserError($"{option} must be between {min} and {max}, not {value}.", ExitCodes.Usage);
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Capture.Cli;
 
+StandardOutput.Install();
+
 var root = new RootCommand("capture: record HTTP traffic with eBPF, convert it to HAR or pcapng, and replay it against a test environment.");
 root.Subcommands.Add(InspectCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using Capture.Format.Output;
 using Capture.Format.Reassembly;
 using Capture.Replay;
 using Capture.Replay.Comparison;
@@ -45,7 +46,8 @@ public static class ReplayCommand
         var harOut = new Option<string?>("--har-out") { Description = "Write the replayed exchanges (sent requests, target's answers) as HAR 1.2 to this file." };
         var report = new Option<string?>("--report") { Description = "Write the full report (summary, routes, every mismatch) as JSON to this file." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout instead of the summary table." };
-        var maxMismatch = new Option<string>("--max-mismatch") { Description = "Exit 0 while mismatches + errors are at most N% of requests (default 0).", DefaultValueFactory = _ => "0" };
+        var maxMismatch = new Option<string>("--max-mismatch") { Description = "Exit 0 while mismatches, errors, skipped and not-compared answers are at most N% of requests (default 0).", DefaultValueFactory = _ => "0" };
+        var allowNotCompared = new Option<bool>("--allow-not-compared") { Description = "Let answers whose body could not be compared (recording cut or without body, answer over 16 MiB) pass the gate." };
 
         var pid = new Option<int?>("--pid") { Description = "Only requests served by this process id." };
         var filters = new ExchangeFilterOptions("requests");
@@ -57,7 +59,7 @@ public static class ReplayCommand
             speed, rate, max, concurrency, ignoreConnections, loop, duration,
             timeout, totalTimeout, retries, retryUnsafe,
             statusClass, compareHeader, ignoreJson,
-            report, harOut, json, maxMismatch,
+            report, harOut, json, maxMismatch, allowNotCompared,
             pid,
         };
         filters.AddTo(command);
@@ -81,19 +83,19 @@ public static class ReplayCommand
                     KeepHost = parsed.GetValue(keepHost),
                 },
                 Timing = Timing(parsed.GetValue(speed), parsed.GetValue(rate), parsed.GetValue(max)),
-                Speed = parsed.GetValue(speed) ?? 1.0,
-                Rate = parsed.GetValue(rate) ?? 0,
-                Concurrency = Positive(parsed.GetValue(concurrency), "--concurrency"),
+                Speed = parsed.GetValue(speed) is double f ? OptionRange.Double(f, "--speed", ReplayLimits.MinSpeed, ReplayLimits.MaxSpeed) : 1.0,
+                Rate = parsed.GetValue(rate) is double perSecond ? OptionRange.Double(perSecond, "--rate", ReplayLimits.MinRate, ReplayLimits.MaxRate) : 0,
+                Concurrency = OptionRange.Int(parsed.GetValue(concurrency), "--concurrency", 1, ReplayLimits.MaxConcurrency),
                 KeepConnectionOrder = !parsed.GetValue(ignoreConnections),
                 Loop = parsed.GetValue(loop) is int n
-                    ? Positive(n, "--loop")
+                    ? OptionRange.Int(n, "--loop", 1, ReplayLimits.MaxLoop)
                     : parsed.GetValue(duration) is null ? 1 : int.MaxValue,
-                Duration = parsed.GetValue(duration) is string d ? Duration(d, "--duration") : null,
+                Duration = parsed.GetValue(duration) is string d ? OptionRange.Duration(d, "--duration", ReplayLimits.MinDuration, ReplayLimits.MaxDuration) : null,
                 Resilience = new ResilienceSettings
                 {
-                    AttemptTimeout = Duration(parsed.GetValue(timeout)!, "--timeout"),
-                    TotalTimeout = Duration(parsed.GetValue(totalTimeout)!, "--total-timeout"),
-                    MaxRetries = parsed.GetValue(retries) is int r && r >= 0 ? r : throw Usage("--retries must be 0 or more."),
+                    AttemptTimeout = OptionRange.Duration(parsed.GetValue(timeout)!, "--timeout", ReplayLimits.MinTimeout, ReplayLimits.MaxTimeout),
+                    TotalTimeout = OptionRange.Duration(parsed.GetValue(totalTimeout)!, "--total-timeout", ReplayLimits.MinTimeout, ReplayLimits.MaxTimeout),
+                    MaxRetries = OptionRange.Int(parsed.GetValue(retries), "--retries", 0, ReplayLimits.MaxRetries),
                     RetryUnsafe = parsed.GetValue(retryUnsafe),
                 },
                 Comparison = new ComparisonRules
@@ -103,6 +105,7 @@ public static class ReplayCommand
                     IgnoreJson = (parsed.GetValue(ignoreJson) ?? []).Select(JsonPath).ToList(),
                 },
                 MaxMismatchPercent = Percent(parsed.GetValue(maxMismatch)!),
+                AllowNotCompared = parsed.GetValue(allowNotCompared),
                 KeepExchanges = parsed.GetValue(harOut) is not null,
                 AllowInvalidCertificates = parsed.GetValue(insecure),
             };
@@ -110,14 +113,20 @@ public static class ReplayCommand
             var plan = LoadPlan(parsed.GetValue(input)!, filter);
             WarnAboutLongSchedule(plan, options);
             // Open the report file before replaying so an unwritable path fails in a second, not after the run.
-            using var reportFile = parsed.GetValue(report) is string reportPath ? OpenOutput(reportPath, "report") : null;
-            using var harFile = parsed.GetValue(harOut) is string harPath ? OpenOutput(harPath, "HAR output") : null;
+            using var reportFile = parsed.GetValue(report) is string reportPath ? OutputFile.CreateWhole(reportPath) : null;
+            using var harFile = parsed.GetValue(harOut) is string harPath ? OutputFile.CreateWhole(harPath) : null;
             var result = Run(plan, options);
 
             if (reportFile is not null)
-                ReportJson.Write(result, reportFile);
+            {
+                ReportJson.Write(result, reportFile.Stream);
+                reportFile.Commit();
+            }
             if (harFile is not null)
-                ReplayHarWriter.Write(result, options, harFile);
+            {
+                ReplayHarWriter.Write(result, options, harFile.Stream);
+                harFile.Commit();
+            }
             if (parsed.GetValue(json))
                 Console.Out.WriteLine(ReportJson.ToJson(result));
             else
@@ -183,32 +192,24 @@ public static class ReplayCommand
     {
         if (options.Timing != TimingMode.Speed || options.Duration is not null)
             return;
-        var length = plan.RecordedSpan / options.Speed;
-        if (length > TimeSpan.FromMinutes(10))
-            Console.Error.WriteLine($"capture: the recording spans {plan.RecordedSpan:g}; at --speed {options.Speed:0.###} the replay takes about {length:g} (use a higher --speed, --rate N or --max to go faster).");
+        // In days as a double: a span of centuries at --speed 0.001 does not fit a TimeSpan.
+        double days = plan.RecordedSpan.TotalDays / options.Speed;
+        if (days > 10.0 / (24 * 60))
+            Console.Error.WriteLine($"capture: the recording spans {plan.RecordedSpan:g}; at --speed {options.Speed:0.###} the replay takes about {Length(days)} (use a higher --speed, --rate N or --max to go faster).");
     }
 
-    static FileStream OpenOutput(string path, string what)
+    static string Length(double days) => days switch
     {
-        try
-        {
-            return File.Create(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserError($"Cannot write the {what} {path}: {(e is DirectoryNotFoundException ? "its directory does not exist" : e.Message.TrimEnd('.'))}.", ExitCodes.Output);
-        }
-    }
+        < 1.0 / 24 => $"{days * 24 * 60:0} minutes",
+        < 2 => $"{days * 24:0.#} hours",
+        _ => $"{days:#,0} days",
+    };
 
     static TimingMode Timing(double? speed, double? rate, bool max)
     {
         int chosen = (speed is null ? 0 : 1) + (rate is null ? 0 : 1) + (max ? 1 : 0);
         if (chosen > 1)
             throw Usage("Choose one of --speed, --rate and --max.");
-        if (speed is double s && !(s > 0))
-            throw Usage("--speed must be greater than 0.");
-        if (rate is double r && !(r > 0))
-            throw Usage("--rate must be greater than 0.");
         return rate is not null ? TimingMode.Rate : max ? TimingMode.Max : TimingMode.Speed;
     }
 
@@ -226,6 +227,8 @@ public static class ReplayCommand
         int eq = text.IndexOf('=');
         if (eq <= 0 || !text.StartsWith('/'))
             throw Usage($"--path-prefix-rewrite takes FROM=TO with FROM starting with '/', not '{text}'.");
+        if (OutgoingRequestCheck.TargetProblem(text) is string problem)
+            throw Usage($"--path-prefix-rewrite cannot be sent: its {problem}.");
         return (text[..eq], text[(eq + 1)..]);
     }
 
@@ -234,7 +237,11 @@ public static class ReplayCommand
         int colon = text.IndexOf(':');
         if (colon <= 0)
             throw Usage($"--set-header takes NAME:VALUE, not '{text}'.");
-        return new HeaderField(text[..colon].Trim(), text[(colon + 1)..].Trim());
+        var header = new HeaderField(text[..colon].Trim(), text[(colon + 1)..].Trim());
+        // The same rule as for recorded headers: nothing reaches the wire that is not a valid HTTP field.
+        if (OutgoingRequestCheck.HeaderProblem(header.Name, header.Value) is string problem)
+            throw Usage($"--set-header cannot be sent: {problem}.");
+        return header;
     }
 
     static JsonPathPattern JsonPath(string text)
@@ -254,28 +261,9 @@ public static class ReplayCommand
     static double Percent(string text)
     {
         string number = text.Trim().TrimEnd('%');
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value < 0 || value > 100)
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value) || value < 0 || value > 100)
             throw Usage($"--max-mismatch takes a percentage between 0 and 100, not '{text}'.");
         return value;
-    }
-
-    static int Positive(int value, string name) => value >= 1 ? value : throw Usage($"{name} must be at least 1.");
-
-    /// <summary>Parses 500ms, 10s, 5m, 1h, or a plain number of seconds.</summary>
-    static TimeSpan Duration(string text, string name)
-    {
-        var match = System.Text.RegularExpressions.Regex.Match(text.Trim(), @"^(\d+(?:\.\d+)?)(ms|s|m|h)?$");
-        if (!match.Success)
-            throw Usage($"{name} takes a duration like 500ms, 30s, 5m or 1h, not '{text}'.");
-        double n = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-        var value = match.Groups[2].Value switch
-        {
-            "ms" => TimeSpan.FromMilliseconds(n),
-            "m" => TimeSpan.FromMinutes(n),
-            "h" => TimeSpan.FromHours(n),
-            _ => TimeSpan.FromSeconds(n),
-        };
-        return value > TimeSpan.Zero ? value : throw Usage($"{name} must be greater than zero.");
     }
 
     static UserError Usage(string sentence) => new(sentence, ExitCodes.Usage);

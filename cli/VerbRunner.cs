@@ -1,4 +1,5 @@
 using Capture.Format;
+using Capture.Format.Output;
 
 namespace Capture.Cli;
 
@@ -14,6 +15,10 @@ public static class VerbRunner
         catch (UserError e)
         {
             return Fail(e.Message, e.ExitCode);
+        }
+        catch (OutputException e)
+        {
+            return Fail(e.Message, ExitCodes.Output);
         }
         catch (CaptureFormatException e)
         {

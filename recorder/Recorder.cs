@@ -1,5 +1,6 @@
 using System.Globalization;
 using Capture.Format;
+using Capture.Format.Output;
 using Capture.Recorder.Tls;
 
 namespace Capture.Recorder;
@@ -28,11 +29,19 @@ public static class Recorder
             attached = true;
             return session.Run(cancellation);
         }
+        catch (Exception e) when (writer.Faulted && e is IOException or RecorderException { InnerException: IOException })
+        {
+            var cause = e as IOException ?? (IOException)e.InnerException!;
+            throw new RecorderException($"Writing {options.OutputPath} failed ({OutputException.Reason(cause)}), so recording stopped; "
+                + $"the {writer.BytesWritten:N0} bytes written before it ({writer.Totals.Blocks:N0} blocks, every one readable) are kept.",
+                RecorderFailure.Output, cause);
+        }
         finally
         {
-            writer.Dispose();
-            if (!attached)
-                TryDelete(options.OutputPath); // nothing was recorded: leave no empty capture behind
+            if (attached)
+                writer.Dispose();
+            else
+                writer.Discard(); // nothing was recorded: leave no empty capture behind (a device is left alone)
         }
     }
 
@@ -55,21 +64,9 @@ public static class Recorder
         {
             return CaptureWriter.Create(path, header);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (OutputException e)
         {
-            throw new RecorderException($"Cannot write {path}: {e.Message.TrimEnd('.')}.", RecorderFailure.Output, e);
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // best effort
+            throw new RecorderException(e.Message, RecorderFailure.Output, e);
         }
     }
 

@@ -38,8 +38,10 @@ public sealed record ReplayOptions
     public ResilienceSettings Resilience { get; init; } = new();
     public ComparisonRules Comparison { get; init; } = new();
 
-    /// <summary>The run passes when (mismatches + errors) / sent is at most this percentage.</summary>
+    /// <summary>The run passes when (mismatches + errors + skipped + not compared) / processed is at most this percentage.</summary>
     public double MaxMismatchPercent { get; init; }
+    /// <summary>Answers whose body could not be compared do not count against <see cref="MaxMismatchPercent"/>.</summary>
+    public bool AllowNotCompared { get; init; }
     /// <summary>Replayed bodies larger than this are not read further nor compared.</summary>
     public int MaxBodyBytes { get; init; } = 16 * 1024 * 1024;
     /// <summary>Accept any TLS certificate from the target (staging often has self-signed ones).</summary>

@@ -31,6 +31,9 @@ public static class ReplayRunner
             ConnectTimeout = options.Resilience.AttemptTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             ActivityHeadersPropagator = null, // never add trace headers the recording did not have
+            // Non-ASCII header values (RFC 9110 obs-text) go out as UTF-8, the encoding the recording decoded
+            // them from; HttpClient would refuse them otherwise. OutgoingRequestCheck has refused what is unsafe.
+            RequestHeaderEncodingSelector = (_, _) => System.Text.Encoding.UTF8,
         };
         if (options.AllowInvalidCertificates)
             handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
@@ -85,7 +88,9 @@ public static class ReplayRunner
         await progressTask.ConfigureAwait(false);
         progress?.Report(collector.Snapshot(expected, 0, clock.Elapsed));
 
-        return collector.Build(plan, options, startedAt, clock.Elapsed, interrupted: !completed, gate.Breaks);
+        // Cancelled after the last request was started is interrupted too: requests in flight then have no result.
+        bool interrupted = !completed || ct.IsCancellationRequested;
+        return collector.Build(plan, options, startedAt, clock.Elapsed, interrupted, gate.Breaks);
     }
 
     static async Task ReportProgressAsync(ResultCollector collector, IProgress<ReplayProgress> progress, int? expected, Stopwatch clock, CancellationToken stop)
@@ -114,22 +119,25 @@ public static class ReplayRunner
     {
         if (!options.Target.IsAbsoluteUri || (options.Target.Scheme != Uri.UriSchemeHttp && options.Target.Scheme != Uri.UriSchemeHttps))
             throw new ArgumentException($"The target '{options.Target}' must be an absolute http:// or https:// URL.");
-        if (options.Timing == TimingMode.Speed && !(options.Speed > 0))
-            throw new ArgumentException("The speed factor must be greater than 0.");
-        if (options.Timing == TimingMode.Rate && !(options.Rate > 0))
-            throw new ArgumentException("The rate must be greater than 0 requests per second.");
-        if (options.Concurrency < 1)
-            throw new ArgumentException("The concurrency must be at least 1.");
+        if (options.Timing == TimingMode.Speed && !(options.Speed is >= ReplayLimits.MinSpeed and <= ReplayLimits.MaxSpeed))
+            throw new ArgumentException($"The speed factor must be between {ReplayLimits.MinSpeed} and {ReplayLimits.MaxSpeed:0}.");
+        if (options.Timing == TimingMode.Rate && !(options.Rate is >= ReplayLimits.MinRate and <= ReplayLimits.MaxRate))
+            throw new ArgumentException($"The rate must be between {ReplayLimits.MinRate} and {ReplayLimits.MaxRate:0} requests per second.");
+        if (options.Concurrency is < 1 or > ReplayLimits.MaxConcurrency)
+            throw new ArgumentException($"The concurrency must be between 1 and {ReplayLimits.MaxConcurrency}.");
         if (options.Loop < 1)
             throw new ArgumentException("The loop count must be at least 1.");
-        // Polly's own limits for timeouts, checked here so a bad option is a sentence, not a crash.
+        if (!double.IsFinite(options.MaxMismatchPercent) || options.MaxMismatchPercent is < 0 or > 100)
+            throw new ArgumentException("The allowed mismatch percentage must be between 0 and 100.");
         var r = options.Resilience;
-        if (r.AttemptTimeout < TimeSpan.FromMilliseconds(10) || r.TotalTimeout < TimeSpan.FromMilliseconds(10) ||
-            r.AttemptTimeout > TimeSpan.FromDays(1) || r.TotalTimeout > TimeSpan.FromDays(1))
+        if (r.AttemptTimeout < ReplayLimits.MinTimeout || r.TotalTimeout < ReplayLimits.MinTimeout ||
+            r.AttemptTimeout > ReplayLimits.MaxTimeout || r.TotalTimeout > ReplayLimits.MaxTimeout)
             throw new ArgumentException("Timeouts must be between 10 ms and 1 day.");
-        if (r.BreakDuration < TimeSpan.FromMilliseconds(500))
+        if (r.MaxRetries is < 0 or > ReplayLimits.MaxRetries)
+            throw new ArgumentException($"The retry count must be between 0 and {ReplayLimits.MaxRetries}.");
+        if (r.BreakDuration < ReplayLimits.MinBreakDuration)
             throw new ArgumentException("The circuit break duration must be at least 500 ms.");
-        if (options.Duration is { } d && d <= TimeSpan.Zero)
-            throw new ArgumentException("The duration must be positive.");
+        if (options.Duration is { } d && (d < ReplayLimits.MinDuration || d > ReplayLimits.MaxDuration))
+            throw new ArgumentException("The duration must be between 1 ms and 365 days.");
     }
 }

@@ -1,13 +1,14 @@
 using System.Runtime.InteropServices;
 using Capture.Format;
+using Capture.Format.Output;
 using Capture.Format.Records;
 
 namespace Capture.Cli.Conversion;
 
 /// <summary>
 /// What every verb that turns a capture into another file (har, pcap) does the same way: open the
-/// input (it may still be growing), write the output under a temporary name and rename it when
-/// whole (so OUT is never half a file), stop cleanly on Ctrl-C or SIGTERM, show progress on a
+/// input (it may still be growing), write the output through <see cref="OutputFile"/> (so OUT is
+/// never half a file, and a device stays a device), stop cleanly on Ctrl-C or SIGTERM, show progress on a
 /// terminal, and say what could not be read.
 /// </summary>
 internal sealed class CaptureConversion : IDisposable
@@ -79,34 +80,19 @@ internal sealed class CaptureConversion : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="write"/> on the output stream, then puts the finished file in place.</summary>
+    /// <summary>Runs <paramref name="write"/> on the output (see <see cref="OutputFile"/>), then puts it in place.</summary>
     /// <param name="stdoutBuffer">Buffering for stdout, for writers that do not buffer themselves (0 for none).</param>
     public T WriteOutput<T>(Func<Stream, T> write, int stdoutBuffer = 0)
     {
-        string? temporary = OutputPath is null ? null
-            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(OutputPath))!, $".{Path.GetFileName(OutputPath)}.{Environment.ProcessId}.partial");
-        try
+        if (OutputPath is null)
         {
-            T result;
-            using (Stream stream = OpenOutput(temporary, stdoutBuffer))
-                result = write(stream);
-            if (temporary is not null)
-                File.Move(temporary, OutputPath!, overwrite: true);
-            return result;
+            using var stdout = StandardOutput.OpenStream(stdoutBuffer);
+            return write(stdout);
         }
-        catch (IOException e) when (e is not FileNotFoundException)
-        {
-            throw new UserError($"Cannot write {OutputName}: {e.Message.TrimEnd('.')}.", ExitCodes.Output);
-        }
-        catch (UnauthorizedAccessException)
-        {
-            throw new UserError($"Permission denied writing {OutputName}.", ExitCodes.Output);
-        }
-        finally
-        {
-            if (temporary is not null && File.Exists(temporary))
-                File.Delete(temporary);
-        }
+        using var output = OutputFile.CreateWhole(OutputPath, bufferSize: 1 << 20);
+        T result = write(output.Stream);
+        output.Commit();
+        return result;
     }
 
     /// <summary>Corrupt blocks and a cut tail, after the verb's own summary: the user should know what the output lacks.</summary>
@@ -117,15 +103,6 @@ internal sealed class CaptureConversion : IDisposable
             Console.Error.WriteLine($"capture: {InputPath} has {read.CorruptBlocks} corrupt block(s); every intact block was converted.");
         if (!read.CleanClose && read.IncompleteTailBytes > 0)
             Console.Error.WriteLine($"capture: {InputPath} ends in an incomplete block ({read.IncompleteTailBytes} bytes; recording killed or still running); everything before it was converted.");
-    }
-
-    private static Stream OpenOutput(string? temporary, int stdoutBuffer)
-    {
-        if (temporary is null)
-            return stdoutBuffer > 0 ? new BufferedStream(Console.OpenStandardOutput(), stdoutBuffer) : Console.OpenStandardOutput();
-        if (!Directory.Exists(Path.GetDirectoryName(temporary)))
-            throw new UserError($"The output directory {Path.GetDirectoryName(temporary)} does not exist.", ExitCodes.Output);
-        return new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
     }
 
     public void Dispose()

@@ -7,9 +7,10 @@ namespace Capture.Format;
 /// <summary>
 /// Finds, checks and decompresses blocks. A block that fails its checksum is counted and skipped by
 /// scanning for the next sync marker; a block that runs past the end of the file is an incomplete tail,
-/// unless a valid block follows it (then its length field was corrupt).
+/// unless a valid block follows it (then its length field was corrupt). A file preamble where a block
+/// was expected starts a new segment (captures joined with cat): see <see cref="TakeNewSegment"/>.
 /// </summary>
-internal sealed class BlockReader(Stream stream, CaptureReadStats stats) : IDisposable
+internal sealed class BlockReader(Stream stream, CaptureReadStats stats, string displayName) : IDisposable
 {
     private byte[] _stored = [];
     private byte[] _raw = [];
@@ -17,8 +18,18 @@ internal sealed class BlockReader(Stream stream, CaptureReadStats stats) : IDisp
     /// <summary>Where the next block is expected; the reader can resume here when the file grows.</summary>
     public long Position { get; private set; } = stream.Position;
 
+    private CaptureHeader? _newSegment;
+
+    /// <summary>The header of a segment that began before the block just returned, once; null when none did.</summary>
+    public CaptureHeader? TakeNewSegment()
+    {
+        var header = _newSegment;
+        _newSegment = null;
+        return header;
+    }
+
     /// <summary>Reads the next good block into a buffer valid until the next call; false at the end of the readable data.</summary>
-    public bool TryReadNext(out ReadOnlyMemory<byte> records, out int recordCount)
+    public bool TryReadNext(out ReadOnlyMemory<byte> records, out uint recordCount)
     {
         stats.IncompleteTailBytes = 0;
         while (true)
@@ -36,6 +47,8 @@ internal sealed class BlockReader(Stream stream, CaptureReadStats stats) : IDisp
             Span<byte> header = stackalloc byte[CaptureFileLayout.BlockHeaderSize];
             stream.Position = start;
             stream.ReadExactly(header);
+            if (header[..8].SequenceEqual(CaptureFileLayout.Magic) && TryReadSegmentHeader(start))
+                continue;
             if (!header[..8].SequenceEqual(CaptureFileLayout.SyncMarker))
             {
                 if (!SkipToNextMarker(start + 1, countCorrupt: true))
@@ -77,12 +90,30 @@ internal sealed class BlockReader(Stream stream, CaptureReadStats stats) : IDisp
             }
 
             Position = end;
-            recordCount = (int)BinaryPrimitives.ReadUInt32LittleEndian(header[20..]);
+            recordCount = BinaryPrimitives.ReadUInt32LittleEndian(header[20..]);
             stats.Blocks++;
             if (header[8] != CaptureFileLayout.BlockKindRecords)
                 continue; // a block kind from a newer minor version
             return true;
         }
+    }
+
+    /// <summary>A second capture's preamble (files joined with cat): its header starts a new segment.</summary>
+    private bool TryReadSegmentHeader(long start)
+    {
+        stream.Position = start;
+        try
+        {
+            _newSegment = HeaderCodec.Decode(stream, displayName);
+        }
+        catch (CaptureFormatException)
+        {
+            return false; // not a readable header after all: handled as a corrupt block
+        }
+        Position = stream.Position;
+        stats.Segments++;
+        stats.CleanClose = false; // a trailer speaks for its own segment only
+        return true;
     }
 
     private static bool ChecksumMatches(ReadOnlySpan<byte> header, ReadOnlySpan<byte> stored)
@@ -110,7 +141,7 @@ internal sealed class BlockReader(Stream stream, CaptureReadStats stats) : IDisp
         }
     }
 
-    /// <summary>Moves <see cref="Position"/> to the next sync marker at or after <paramref name="from"/>.</summary>
+    /// <summary>Moves <see cref="Position"/> to the next sync marker (or file preamble) at or after <paramref name="from"/>.</summary>
     private bool SkipToNextMarker(long from, bool countCorrupt)
     {
         if (countCorrupt)
@@ -126,7 +157,7 @@ internal sealed class BlockReader(Stream stream, CaptureReadStats stats) : IDisp
                 int read = stream.ReadAtLeast(window, window.Length, throwOnEndOfStream: false);
                 if (read < marker.Length)
                     break;
-                int hit = window.AsSpan(0, read).IndexOf(marker);
+                int hit = FirstOf(window.AsSpan(0, read), marker, CaptureFileLayout.Magic);
                 if (hit >= 0)
                 {
                     stats.SkippedBytes += scan + hit - Position;
@@ -145,6 +176,12 @@ internal sealed class BlockReader(Stream stream, CaptureReadStats stats) : IDisp
         {
             ArrayPool<byte>.Shared.Return(window);
         }
+    }
+
+    private static int FirstOf(ReadOnlySpan<byte> data, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        int ia = data.IndexOf(a), ib = data.IndexOf(b);
+        return ia < 0 ? ib : ib < 0 ? ia : Math.Min(ia, ib);
     }
 
     private static void EnsureCapacity(ref byte[] buffer, int size)

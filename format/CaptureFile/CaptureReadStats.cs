@@ -1,9 +1,11 @@
 namespace Capture.Format;
 
-/// <summary>What a reader found so far: good and corrupt blocks, skipped bytes, and whether the file ended cleanly.</summary>
+/// <summary>What a reader found so far: good and corrupt blocks, segments, skipped bytes, and whether the file ended cleanly.</summary>
 public sealed class CaptureReadStats
 {
     public long Blocks { get; internal set; }
+    /// <summary>Captures joined into this file (with cat): 1 for a file written by one recording.</summary>
+    public long Segments { get; internal set; } = 1;
     public long CorruptBlocks { get; internal set; }
     /// <summary>Bytes passed over while looking for the next sync marker after a corrupt block.</summary>
     public long SkippedBytes { get; internal set; }

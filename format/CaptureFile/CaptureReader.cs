@@ -4,14 +4,17 @@ using MessagePack;
 namespace Capture.Format;
 
 /// <summary>
-/// Streams the records of a capture file, block by block: memory stays flat whatever the file size.
-/// Corrupt blocks are counted in <see cref="Stats"/> and skipped; a partial block at the end (a crash,
-/// or a recording still being written) ends the read, and <see cref="Follow"/> picks up from there.
+/// Streams the records of a capture file, record by record: memory stays flat whatever the file size.
+/// Corrupt blocks (a failed checksum, or records whose values are outside the format) are counted in
+/// <see cref="Stats"/> and skipped; a partial block at the end (a crash, or a recording still being
+/// written) ends the read, and <see cref="Follow"/> picks up from there. Captures joined with cat are
+/// read as one: each later segment is put on the first one's clock and given its own connection ids.
 /// </summary>
 public sealed class CaptureReader : IDisposable
 {
     private readonly Stream _stream;
     private readonly BlockReader _blocks;
+    private SegmentMapping? _segment;
 
     public CaptureHeader Header { get; }
     public CaptureReadStats Stats { get; } = new();
@@ -22,7 +25,7 @@ public sealed class CaptureReader : IDisposable
             throw new ArgumentException("A capture is read from a seekable stream (corrupt blocks are skipped by seeking).", nameof(stream));
         _stream = stream;
         Header = HeaderCodec.Decode(stream, displayName);
-        _blocks = new BlockReader(stream, Stats);
+        _blocks = new BlockReader(stream, Stats, displayName);
     }
 
     /// <summary>Opens a file for reading while a recorder may still be appending to it.</summary>
@@ -47,12 +50,22 @@ public sealed class CaptureReader : IDisposable
     /// <summary>Every record in the readable blocks, in file order.</summary>
     public IEnumerable<CaptureRecord> ReadRecords()
     {
-        var batch = new List<CaptureRecord>(256);
-        while (_blocks.TryReadNext(out var records, out int count))
+        while (_blocks.TryReadNext(out var block, out uint count))
         {
-            DecodeBlock(records, count, batch);
-            foreach (var record in batch)
-                yield return record;
+            if (_blocks.TakeNewSegment() is { } segment)
+                _segment = new SegmentMapping(Header, segment, Stats.Segments - 1);
+            int offset = 0;
+            for (long i = 0; i < count && offset < block.Length; i++)
+            {
+                var record = DecodeNext(block, ref offset);
+                if (record is null)
+                {
+                    if (offset < 0)
+                        break; // the rest of the block cannot be trusted
+                    continue;
+                }
+                yield return _segment is null ? record : _segment.Map(record);
+            }
         }
     }
 
@@ -69,31 +82,38 @@ public sealed class CaptureReader : IDisposable
         }
     }
 
-    private void DecodeBlock(ReadOnlyMemory<byte> block, int count, List<CaptureRecord> into)
+    /// <summary>
+    /// The record at <paramref name="offset"/>, which moves past it. Null for a kind this reader does not
+    /// know, and for a record that cannot be decoded or is out of range: then the block is counted corrupt
+    /// and <paramref name="offset"/> becomes -1. Records before it in the block stay read: the checksum
+    /// matched, so the writer itself wrote them.
+    /// </summary>
+    private CaptureRecord? DecodeNext(ReadOnlyMemory<byte> block, ref int offset)
     {
-        into.Clear();
-        var reader = new MessagePackReader(block);
+        var reader = new MessagePackReader(block[offset..]);
+        CaptureRecord? record;
         try
         {
-            for (int i = 0; i < count && !reader.End; i++)
-            {
-                var record = RecordDecoder.Read(ref reader);
-                if (record is null)
-                {
-                    Stats.UnknownRecords++;
-                    continue;
-                }
-                if (record is TrailerRecord)
-                    Stats.CleanClose = true;
-                into.Add(record);
-            }
+            record = RecordDecoder.Read(ref reader);
         }
-        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or InvalidOperationException)
+        catch (Exception e) when (e is InvalidRecordException or MessagePackSerializationException or EndOfStreamException
+                                       or OverflowException or ArgumentException or InvalidOperationException)
         {
-            // The checksum matched, so the writer itself wrote this: keep what decoded, count the block.
+            // MessagePack reports a hostile length or number with any of these; none may leave the reader.
             Stats.CorruptBlocks++;
+            offset = -1;
+            return null;
         }
-        Stats.Records += into.Count;
+        offset += (int)reader.Consumed;
+        if (record is null)
+        {
+            Stats.UnknownRecords++;
+            return null;
+        }
+        if (record is TrailerRecord)
+            Stats.CleanClose = true;
+        Stats.Records++;
+        return record;
     }
 
     public void Dispose()

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Capture.Format.Output;
 using Capture.Format.Records;
 using K4os.Compression.LZ4;
 using MessagePack;
@@ -14,23 +15,34 @@ namespace Capture.Format;
 public sealed class CaptureWriter : IDisposable
 {
     private readonly Stream _stream;
+    private readonly OutputFile? _file;
     private readonly CaptureWriterOptions _options;
     private readonly ArrayBufferWriter<byte> _pending;
     private byte[] _blockBuffer = [];
     private int _pendingRecords;
     private bool _completed;
+    private bool _faulted;
 
     public CaptureTotals Totals { get; } = new();
 
     /// <summary>Bytes handed to the stream so far (header and whole blocks).</summary>
     public long BytesWritten { get; private set; }
 
+    /// <summary>A write failed (a full disk): the file ends at its last whole block and takes no more.</summary>
+    public bool Faulted => _faulted;
+
     /// <summary>Bytes of records waiting for the next block.</summary>
     public int PendingBytes => _pending.WrittenCount;
 
     public CaptureWriter(Stream stream, CaptureHeader header, CaptureWriterOptions? options = null)
+        : this(stream, null, header, options)
+    {
+    }
+
+    private CaptureWriter(Stream stream, OutputFile? file, CaptureHeader header, CaptureWriterOptions? options)
     {
         _stream = stream;
+        _file = file;
         _options = options ?? new CaptureWriterOptions();
         _pending = new ArrayBufferWriter<byte>(_options.BlockSize + (64 << 10));
         byte[] preamble = HeaderCodec.Encode(header);
@@ -39,28 +51,39 @@ public sealed class CaptureWriter : IDisposable
         BytesWritten = preamble.Length;
     }
 
-    /// <summary>Creates (or replaces) the file, readable by its owner only: captures hold secrets.</summary>
+    /// <summary>
+    /// Creates the capture at <paramref name="path"/> through <see cref="OutputFile"/>: a regular file
+    /// is replaced by a fresh one readable by its owner only (captures hold secrets), a device or
+    /// FIFO is written in place. Throws <see cref="OutputException"/> when it cannot.
+    /// </summary>
     public static CaptureWriter Create(string path, CaptureHeader header, CaptureWriterOptions? options = null)
     {
-        var fileOptions = new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            Share = FileShare.Read,
-            BufferSize = 0, // whole blocks are written at once; a second buffer would only delay them
-        };
-        if (!OperatingSystem.IsWindows())
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        var stream = new FileStream(path, fileOptions);
+        // Whole blocks are written at once; a stream buffer would only delay them.
+        var file = OutputFile.CreateGrowing(path, bufferSize: 0);
         try
         {
-            return new CaptureWriter(stream, header, options);
+            return new CaptureWriter(file.Raw, file, header, options);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            file.Discard();
+            throw OutputException.CannotWrite(path, e);
         }
         catch
         {
-            stream.Dispose();
+            file.Discard();
             throw;
         }
+    }
+
+    /// <summary>Removes the file this writer created (never a device or FIFO): for a recording that never started.</summary>
+    public void Discard()
+    {
+        _completed = true;
+        if (_file is not null)
+            _file.Discard();
+        else
+            _stream.Dispose();
     }
 
     public void Write(CaptureRecord record)
@@ -80,10 +103,13 @@ public sealed class CaptureWriter : IDisposable
     public void Flush(bool durable = false)
     {
         WriteBlock();
-        if (durable && _stream is FileStream file)
-            file.Flush(flushToDisk: true);
-        else
-            _stream.Flush();
+        Guarded(() =>
+        {
+            if (durable && _file is { IsRegularFile: true } && _stream is FileStream file)
+                file.Flush(flushToDisk: true); // fsync: a device or FIFO has no disk to reach
+            else
+                _stream.Flush();
+        });
     }
 
     /// <summary>Ends a clean recording now; see <see cref="Complete(ulong)"/>.</summary>
@@ -100,11 +126,53 @@ public sealed class CaptureWriter : IDisposable
         _completed = true;
     }
 
+    /// <summary>Writes what is pending unless a write already failed; never throws for a second failure.</summary>
     public void Dispose()
     {
-        if (!_completed)
-            WriteBlock();
-        _stream.Dispose();
+        try
+        {
+            if (!_completed && !_faulted)
+                WriteBlock();
+        }
+        catch (IOException)
+        {
+            // Already cut back to the last whole block by WriteBlock; the caller saw the first failure.
+        }
+        finally
+        {
+            if (_file is not null)
+                _file.Dispose();
+            else
+                _stream.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Runs a write; when it fails (a full disk) the file is cut back to its last whole block, so
+    /// it ends cleanly where the recording could no longer be written, and no later write is tried.
+    /// </summary>
+    private void Guarded(Action write)
+    {
+        if (_faulted)
+            throw new IOException("an earlier write to the capture failed");
+        try
+        {
+            write();
+        }
+        catch (IOException)
+        {
+            _faulted = true;
+            try
+            {
+                if (_stream.CanSeek)
+                    _stream.SetLength(BytesWritten);
+            }
+            catch (IOException)
+            {
+                // a torn last block is still skipped by every reader
+            }
+            throw;
+        }
     }
 
     private void Count(CaptureRecord record)
@@ -164,8 +232,9 @@ public sealed class CaptureWriter : IDisposable
         crc = Crc32C.Finish(Crc32C.Append(crc, block.Slice(header, stored)));
         BinaryPrimitives.WriteUInt32LittleEndian(block[24..], crc);
 
-        _stream.Write(block[..(header + stored)]);
-        BytesWritten += header + stored;
+        int length = header + stored;
+        Guarded(() => _stream.Write(_blockBuffer, 0, length));
+        BytesWritten += length;
         Totals.Blocks++;
         _pending.ResetWrittenCount();
         _pendingRecords = 0;

@@ -72,9 +72,13 @@ internal static class HeaderCodec
 
         try
         {
-            return ParseFields(new ReadOnlyMemory<byte>(rest, 0, (int)length)) with { Version = version };
+            var header = ParseFields(new ReadOnlyMemory<byte>(rest, 0, (int)length)) with { Version = version };
+            if (header.MonotonicToWallOffsetNs is <= -(long)RecordDecoder.MaxValue or >= (long)RecordDecoder.MaxValue)
+                throw new CaptureFormatException($"{displayName} has a corrupt header (its clock offset is out of range).");
+            return header;
         }
-        catch (MessagePackSerializationException)
+        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or OverflowException
+                                       or ArgumentException or InvalidOperationException)
         {
             throw new CaptureFormatException($"{displayName} has a header that cannot be parsed.");
         }
@@ -94,13 +98,13 @@ internal static class HeaderCodec
                 case "host": host = r.ReadString() ?? ""; break;
                 case "kernel": kernel = r.ReadString() ?? ""; break;
                 case "recorder": recorder = r.ReadString() ?? ""; break;
-                case "monoToWallNs": offset = r.ReadInt64(); break;
+                case "monoToWallNs": offset = r.ReadInt64(); break; // range-checked by the caller
                 case "options":
                     int count = r.ReadMapHeader();
                     for (int j = 0; j < count; j++)
                         options[r.ReadString() ?? ""] = r.ReadString() ?? "";
                     break;
-                default: r.Skip(); break; // a field from a newer minor version
+                default: RecordDecoder.SkipValue(ref r); break; // a field from a newer minor version
             }
         }
         return new CaptureHeader(host, kernel, recorder, offset, options);

@@ -10,6 +10,17 @@ namespace Capture.Format.Har;
 /// </summary>
 public static class HarReader
 {
+    // Ranges of the numbers a HAR may hold (docs/har-export.md, "Reading a HAR"). A value outside its range
+    // is read as if the field were missing (-1, "unknown", where HAR has it), so that one absurd number in an
+    // export costs that value, not the entry or the file, and nothing downstream does arithmetic on it.
+    /// <summary>A week: longer than any exchange worth replaying, far below what a TimeSpan or a histogram overflows at.</summary>
+    internal const double MaxMilliseconds = 7 * 24 * 3600 * 1000.0;
+    /// <summary>2^53: every byte count up to it is exact in a JSON number.</summary>
+    internal const long MaxBytes = 1L << 53;
+    internal const long MaxStatus = 999;
+    internal static readonly DateTimeOffset EarliestDate = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    internal static readonly DateTimeOffset LatestDate = new(2200, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     public static HarLog Read(string path)
     {
         using var stream = File.OpenRead(path);
@@ -60,8 +71,8 @@ public static class HarReader
                 StartedDateTime = Date(page, "startedDateTime"),
                 Id = Str(page, "id") ?? "",
                 Title = Str(page, "title") ?? "",
-                OnContentLoad = page.TryGetProperty("pageTimings", out var pt) ? Num(pt, "onContentLoad") : null,
-                OnLoad = page.TryGetProperty("pageTimings", out var pt2) ? Num(pt2, "onLoad") : null,
+                OnContentLoad = page.TryGetProperty("pageTimings", out var pt) ? Milliseconds(pt, "onContentLoad") : null,
+                OnLoad = page.TryGetProperty("pageTimings", out var pt2) ? Milliseconds(pt2, "onLoad") : null,
                 Comment = Str(page, "comment"),
             });
         }
@@ -78,17 +89,17 @@ public static class HarReader
         {
             PageRef = Str(e, "pageref"),
             StartedDateTime = Date(e, "startedDateTime", unreadableDatesAreMissing),
-            Time = Num(e, "time") ?? 0,
+            Time = Milliseconds(e, "time") is >= 0 and var time ? time : 0,
             ServerIPAddress = Str(e, "serverIPAddress"),
             Connection = Str(e, "connection") ?? connectionIdText,
             Comment = Str(e, "comment"),
-            Pid = (int?)Num(e, "_pid"),
+            Pid = (int?)Count(e, "_pid", int.MaxValue),
             Process = Str(e, "_process"),
             ConnectionId = connectionId,
-            PeerPid = (int?)Num(e, "_peerPid"),
+            PeerPid = (int?)Count(e, "_peerPid", int.MaxValue),
             PeerProcess = Str(e, "_peerProcess"),
             Incomplete = EntryFlag(e, "_incomplete"),
-            GapBytes = (long?)Num(e, "_gapBytes"),
+            GapBytes = Count(e, "_gapBytes", MaxBytes),
             Truncated = EntryFlag(e, "_truncated"),
             Malformed = Bool(e, "_malformed"),
             Upgraded = Bool(e, "_upgraded"),
@@ -101,13 +112,13 @@ public static class HarReader
         {
             entry.Timings = new HarTimings
             {
-                Blocked = Num(t, "blocked") ?? -1,
-                Dns = Num(t, "dns") ?? -1,
-                Connect = Num(t, "connect") ?? -1,
-                Send = Num(t, "send") ?? 0,
-                Wait = Num(t, "wait") ?? 0,
-                Receive = Num(t, "receive") ?? 0,
-                Ssl = Num(t, "ssl") ?? -1,
+                Blocked = Milliseconds(t, "blocked") ?? -1,
+                Dns = Milliseconds(t, "dns") ?? -1,
+                Connect = Milliseconds(t, "connect") ?? -1,
+                Send = Milliseconds(t, "send") is >= 0 and var send ? send : 0,
+                Wait = Milliseconds(t, "wait") is >= 0 and var wait ? wait : 0,
+                Receive = Milliseconds(t, "receive") is >= 0 and var receive ? receive : 0,
+                Ssl = Milliseconds(t, "ssl") ?? -1,
                 Comment = Str(t, "comment"),
             };
         }
@@ -124,8 +135,8 @@ public static class HarReader
             Cookies = ReadCookies(r),
             Headers = ReadNameValues(r, "headers"),
             QueryString = ReadNameValues(r, "queryString"),
-            HeadersSize = (long?)Num(r, "headersSize") ?? -1,
-            BodySize = (long?)Num(r, "bodySize") ?? -1,
+            HeadersSize = Size(r, "headersSize"),
+            BodySize = Size(r, "bodySize"),
             Comment = Str(r, "comment"),
         };
         if (r.TryGetProperty("postData", out var p) && p.ValueKind == JsonValueKind.Object)
@@ -153,14 +164,14 @@ public static class HarReader
     {
         var response = new HarResponse
         {
-            Status = (int?)Num(r, "status") ?? 0,
+            Status = (int?)Count(r, "status", MaxStatus) ?? 0,
             StatusText = Str(r, "statusText") ?? "",
             HttpVersion = Str(r, "httpVersion") ?? "",
             Cookies = ReadCookies(r),
             Headers = ReadNameValues(r, "headers"),
             RedirectUrl = Str(r, "redirectURL") ?? "",
-            HeadersSize = (long?)Num(r, "headersSize") ?? -1,
-            BodySize = (long?)Num(r, "bodySize") ?? -1,
+            HeadersSize = Size(r, "headersSize"),
+            BodySize = Size(r, "bodySize"),
             Comment = Str(r, "comment"),
             Error = Str(r, "_error"),
         };
@@ -170,8 +181,9 @@ public static class HarReader
         {
             response.Content = new HarContent
             {
-                Size = (long?)Num(c, "size") ?? 0,
-                Compression = (long?)Num(c, "compression"),
+                // Absent is read as an empty body, as before; present but absurd is unknown (-1), never "empty".
+                Size = c.TryGetProperty("size", out _) ? Size(c, "size") : 0,
+                Compression = Count(c, "compression", MaxBytes, min: -MaxBytes), // negative when encoding made the body bigger
                 MimeType = Str(c, "mimeType") ?? "",
                 Text = Str(c, "text"),
                 Encoding = Str(c, "encoding"),
@@ -247,10 +259,21 @@ public static class HarReader
     private static double? Num(JsonElement parent, string name) =>
         parent.TryGetProperty(name, out var v) ? v.ValueKind switch
         {
-            JsonValueKind.Number => v.GetDouble(),
+            JsonValueKind.Number when v.TryGetDouble(out double d) => d,
             JsonValueKind.String when double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) => d,
             _ => null,
         } : null;
+
+    /// <summary>A duration in ms: finite, and -1 (HAR's "does not apply") or 0 to a week; null otherwise.</summary>
+    private static double? Milliseconds(JsonElement parent, string name) =>
+        Num(parent, name) is { } v && double.IsFinite(v) && (v == -1 || v is >= 0 and <= MaxMilliseconds) ? v : null;
+
+    /// <summary>A whole number from <paramref name="min"/> (default 0) to <paramref name="max"/>; null otherwise.</summary>
+    private static long? Count(JsonElement parent, string name, long max, long min = 0) =>
+        Num(parent, name) is { } v && double.IsFinite(v) && v >= min && v <= max && Math.Floor(v) == v ? (long)v : null;
+
+    /// <summary>A byte size: a whole number up to 2^53, or -1 (unknown) for anything else.</summary>
+    private static long Size(JsonElement parent, string name) => Count(parent, name, MaxBytes) ?? -1;
 
     /// <summary>true/false, or a number (non-zero is true) as some exporters write flags.</summary>
     private static bool? Bool(JsonElement parent, string name) =>
@@ -258,20 +281,22 @@ public static class HarReader
         {
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            JsonValueKind.Number => v.GetDouble() != 0,
+            JsonValueKind.Number => v.TryGetDouble(out double d) && d != 0,
             _ => null,
         } : null;
 
-    /// <summary>A missing date is default; an unreadable one is default too when <paramref name="unreadableIsMissing"/>, else an error.</summary>
+    /// <summary>A missing date is default; an unreadable one (or one outside 1970-2199) is default too when <paramref name="unreadableIsMissing"/>, else an error.</summary>
     private static DateTimeOffset Date(JsonElement parent, string name, bool unreadableIsMissing = false)
     {
         string? text = Str(parent, name);
         if (text is null)
             return default;
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var date))
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var date)
+            && date >= EarliestDate && date < LatestDate)
             return date;
         if (unreadableIsMissing)
             return default;
-        throw new FormatException($"'{text}' in {name} is not a date");
+        string shown = text.Length <= 40 ? text : text[..40] + "…";
+        throw new FormatException($"'{shown}' in {name} is not a date from 1970 to 2199");
     }
 }

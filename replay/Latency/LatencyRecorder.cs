@@ -13,6 +13,10 @@ public sealed class LatencyRecorder
 
     public void Record(TimeSpan value) => RecordMicroseconds((long)Math.Round(value.TotalMicroseconds));
 
+    /// <summary>A time read from a file: any double (1e16, NaN) is clamped into the histogram's range, never an overflow.</summary>
+    public void RecordMilliseconds(double milliseconds) =>
+        RecordMicroseconds(double.IsNaN(milliseconds) ? 0 : (long)Math.Clamp(milliseconds * 1000, 0, Highest));
+
     public void RecordMicroseconds(long micros) => _histogram.RecordValue(Math.Clamp(micros, 0, Highest));
 
     public LatencySummary Summarize() => Count == 0

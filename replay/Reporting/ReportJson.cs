@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Capture.Format.Output;
 
 namespace Capture.Replay.Reporting;
 
@@ -18,10 +19,12 @@ public static class ReportJson
     public static void Write(ReplayReport report, Stream stream) =>
         JsonSerializer.Serialize(stream, report with { Exchanges = null }, Options);
 
+    /// <summary>Writes the report to <paramref name="path"/> through <see cref="OutputFile"/> (0600, whole or not at all).</summary>
     public static void WriteFile(ReplayReport report, string path)
     {
-        using var stream = File.Create(path);
-        Write(report, stream);
+        using var output = OutputFile.CreateWhole(path);
+        Write(report, output.Stream);
+        output.Commit();
     }
 
     public static string ToJson(ReplayReport report) => JsonSerializer.Serialize(report with { Exchanges = null }, Options);

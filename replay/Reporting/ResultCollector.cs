@@ -20,7 +20,7 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
 
     sealed class RouteStats
     {
-        public int Count, Matched, Mismatched, Errors;
+        public int Count, Matched, Mismatched, NotCompared, Errors, Skipped;
         public readonly LatencyRecorder Replay = new(), Recorded = new();
     }
 
@@ -30,10 +30,11 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
     readonly Dictionary<ReplayRequest, string> _routeOf = new(ReferenceEqualityComparer.Instance);
     readonly List<MismatchReport> _mismatches = [];
     readonly List<ErrorReport> _errors = [];
+    readonly List<SkippedReport> _skipped = [];
     readonly Dictionary<string, int> _notCompared = new(StringComparer.Ordinal);
     readonly Dictionary<string, int> _errorKinds = new(StringComparer.Ordinal);
     readonly List<ReplayedExchange>? _exchanges = keepExchanges ? [] : null;
-    int _total, _matched, _mismatched, _errorCount, _errorsNotListed, _mismatchesNotListed, _retries;
+    int _total, _matched, _mismatched, _notComparedCount, _errorCount, _skippedCount, _errorsNotListed, _skippedNotListed, _mismatchesNotListed, _retries;
 
     public void CountRetry() => Interlocked.Increment(ref _retries);
 
@@ -49,11 +50,19 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
             stats.Count++;
             if (request.RecordedMilliseconds is double recordedMs)
             {
-                var recorded = TimeSpan.FromMilliseconds(recordedMs);
-                _recorded.Record(recorded);
-                stats.Recorded.Record(recorded);
+                _recorded.RecordMilliseconds(recordedMs);
+                stats.Recorded.RecordMilliseconds(recordedMs);
             }
-            if (outcome.Response is not { } response || comparison is null)
+            if (outcome.Refusal is string reason)
+            {
+                _skippedCount++;
+                stats.Skipped++;
+                if (_skipped.Count < MaxListedErrors)
+                    _skipped.Add(new SkippedReport(request.Index, iteration, route, Summary(request, outcome), reason));
+                else
+                    _skippedNotListed++;
+            }
+            else if (outcome.Response is not { } response || comparison is null)
             {
                 _errorCount++;
                 stats.Errors++;
@@ -68,17 +77,7 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
             {
                 _replay.Record(outcome.Latency);
                 stats.Replay.Record(outcome.Latency);
-                if (comparison.Body is not (BodyVerdict.Equal or BodyVerdict.Different))
-                {
-                    string reason = ReasonName(comparison.Body);
-                    _notCompared[reason] = _notCompared.GetValueOrDefault(reason) + 1;
-                }
-                if (comparison.IsMatch)
-                {
-                    _matched++;
-                    stats.Matched++;
-                }
-                else
+                if (!comparison.IsMatch)
                 {
                     _mismatched++;
                     stats.Mismatched++;
@@ -89,23 +88,38 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
                             Expected(request), Actual(response),
                             comparison.Differences(request.Response.Status, response.Status)));
                 }
+                else if (comparison.Body is not BodyVerdict.Equal)
+                {
+                    // Status and headers as recorded, body unknown: not a match, whatever the gate makes of it.
+                    _notComparedCount++;
+                    stats.NotCompared++;
+                    string why = ReasonName(comparison.Body);
+                    _notCompared[why] = _notCompared.GetValueOrDefault(why) + 1;
+                }
+                else
+                {
+                    _matched++;
+                    stats.Matched++;
+                }
             }
-            _exchanges?.Add(new ReplayedExchange(request.Index, iteration, sentAt, outcome.Latency.TotalMilliseconds,
-                request, outcome.Url, outcome.Response, outcome.ErrorKind));
+            if (outcome.Refusal is null) // a skipped request was not sent: it is not a replayed exchange
+                _exchanges?.Add(new ReplayedExchange(request.Index, iteration, sentAt, outcome.Latency.TotalMilliseconds,
+                    request, outcome.Url, outcome.Response, outcome.ErrorKind));
         }
     }
 
     public ReplayProgress Snapshot(int? expected, double rate, TimeSpan elapsed)
     {
         lock (_lock)
-            return new ReplayProgress(_total, _matched, _mismatched, _errorCount, expected, rate, elapsed);
+            return new ReplayProgress(_total, _matched, _mismatched, _errorCount + _skippedCount, expected, rate, elapsed);
     }
 
     public ReplayReport Build(ReplayPlan plan, ReplayOptions options, DateTimeOffset startedAt, TimeSpan elapsed, bool interrupted, int circuitBreaks)
     {
         lock (_lock)
         {
-            double percent = _total == 0 ? 0 : Math.Round(100.0 * (_mismatched + _errorCount) / _total, 3);
+            int failed = _mismatched + _errorCount + _skippedCount + (options.AllowNotCompared ? 0 : _notComparedCount);
+            double percent = _total == 0 ? 0 : Math.Round(100.0 * failed / _total, 3);
             return new ReplayReport
             {
                 Source = plan.Source,
@@ -119,12 +133,16 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
                     Total = _total,
                     Matched = _matched,
                     Mismatched = _mismatched,
+                    NotCompared = _notComparedCount,
                     Errors = _errorCount,
+                    Skipped = _skippedCount,
                     Retries = _retries,
                     CircuitBreaks = circuitBreaks,
                     MismatchPercent = percent,
                     MaxMismatchPercent = options.MaxMismatchPercent,
-                    Passed = percent <= options.MaxMismatchPercent,
+                    AllowNotCompared = options.AllowNotCompared,
+                    // An interrupted run has not tested what it was asked to: it never passes.
+                    Passed = !interrupted && percent <= options.MaxMismatchPercent,
                     RequestsPerSecond = elapsed.TotalSeconds > 0 ? Math.Round(_total / elapsed.TotalSeconds, 1) : 0,
                     SkippedNotHttp = plan.SkippedNotHttp,
                     Filtered = plan.Filtered,
@@ -136,12 +154,14 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
                 },
                 Routes = _routes
                     .OrderByDescending(r => r.Value.Count).ThenBy(r => r.Key, StringComparer.Ordinal)
-                    .Select(r => new RouteReport(r.Key, r.Value.Count, r.Value.Matched, r.Value.Mismatched, r.Value.Errors,
+                    .Select(r => new RouteReport(r.Key, r.Value.Count, r.Value.Matched, r.Value.Mismatched, r.Value.NotCompared, r.Value.Errors, r.Value.Skipped,
                         r.Value.Replay.Summarize(), r.Value.Recorded.Summarize()))
                     .ToList(),
                 Mismatches = _mismatches.OrderBy(m => m.Iteration).ThenBy(m => m.Index).ToList(),
                 Errors = _errors.OrderBy(e => e.Iteration).ThenBy(e => e.Index).ToList(),
                 ErrorsNotListed = _errorsNotListed,
+                Skipped = _skipped.OrderBy(e => e.Iteration).ThenBy(e => e.Index).ToList(),
+                SkippedNotListed = _skippedNotListed,
                 MismatchesNotListed = _mismatchesNotListed,
                 Exchanges = _exchanges?.OrderBy(e => e.Iteration).ThenBy(e => e.Index).ToList(),
             };

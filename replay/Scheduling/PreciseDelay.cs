@@ -9,14 +9,19 @@ namespace Capture.Replay.Scheduling;
 public static class PreciseDelay
 {
     static readonly TimeSpan SpinWindow = TimeSpan.FromMilliseconds(2);
+    // Task.Delay takes at most about 49 days: a far due time is waited for in steps.
+    static readonly TimeSpan LongestSleep = TimeSpan.FromDays(1);
 
     public static async ValueTask UntilAsync(Stopwatch clock, TimeSpan due, CancellationToken ct)
     {
         var remaining = due - clock.Elapsed;
         if (remaining <= TimeSpan.Zero)
             return;
-        if (remaining > SpinWindow)
-            await Task.Delay(remaining - SpinWindow, ct).ConfigureAwait(false);
+        while (remaining > SpinWindow)
+        {
+            await Task.Delay(Min(remaining - SpinWindow, LongestSleep), ct).ConfigureAwait(false);
+            remaining = due - clock.Elapsed;
+        }
         var spinner = new SpinWait();
         while (clock.Elapsed < due)
         {
@@ -24,4 +29,6 @@ public static class PreciseDelay
             spinner.SpinOnce(sleep1Threshold: -1); // yield, never Sleep(1): that would overshoot
         }
     }
+
+    static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

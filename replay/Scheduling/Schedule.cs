@@ -15,7 +15,7 @@ public static class Schedule
         // request does not land on top of this loop's last.
         var span = plan.RecordedSpan;
         var averageGap = requests.Count > 1 ? span / (requests.Count - 1) : TimeSpan.Zero;
-        var loopPeriod = span + averageGap;
+        double loopSeconds = (span + averageGap).TotalSeconds;
         long sequence = 0;
         for (int iteration = 0; iteration < options.Loop; iteration++)
         {
@@ -23,8 +23,8 @@ public static class Schedule
             {
                 var at = options.Timing switch
                 {
-                    TimingMode.Speed => (loopPeriod * iteration + (request.StartedAt - first)) / options.Speed,
-                    TimingMode.Rate => TimeSpan.FromSeconds(sequence / options.Rate),
+                    TimingMode.Speed => Seconds((loopSeconds * iteration + (request.StartedAt - first).TotalSeconds) / options.Speed),
+                    TimingMode.Rate => Seconds(sequence / options.Rate),
                     _ => TimeSpan.Zero,
                 };
                 sequence++;
@@ -32,4 +32,13 @@ public static class Schedule
             }
         }
     }
+
+    // Far enough to never come (thousands of years), yet safe to add to and subtract from.
+    static readonly double LatestSeconds = TimeSpan.MaxValue.TotalSeconds / 4;
+
+    /// <summary>
+    /// Due times are computed in doubles and saturate: recorded start times years apart, a slow --speed
+    /// or a long loop must give a far due time, not an OverflowException.
+    /// </summary>
+    static TimeSpan Seconds(double seconds) => TimeSpan.FromSeconds(Math.Min(seconds, LatestSeconds));
 }

@@ -34,14 +34,13 @@ public sealed class CircuitGate(int giveUpAfterBreaks)
             _consecutiveBreaks = 0;
     }
 
-    /// <summary>Waits until the break is over (returns at once when the circuit is closed).</summary>
-    public async Task WaitWhileOpenAsync(CancellationToken ct)
+    /// <summary>How long the current break still lasts (zero when the circuit is closed or sending was given up).</summary>
+    public TimeSpan OpenFor()
     {
         long resumeAt;
         lock (_lock)
             resumeAt = _resumeAtTicks;
         var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), resumeAt);
-        if (remaining > TimeSpan.Zero && !GaveUp)
-            await Task.Delay(remaining, ct).ConfigureAwait(false);
+        return remaining > TimeSpan.Zero && !GaveUp ? remaining : TimeSpan.Zero;
     }
 }

@@ -4,6 +4,7 @@ using Capture.Replay.Comparison;
 using Capture.Replay.Input;
 using Polly;
 using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace Capture.Replay.Sending;
 
@@ -29,11 +30,20 @@ public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory fac
     static readonly Func<ResilienceContext, Attempts, ValueTask<Outcome<ReceivedResponse>>> Attempt =
         static (context, attempts) => attempts.Sender.AttemptAsync(attempts, context.CancellationToken);
 
-    /// <summary>Never throws for target failures; throws OperationCanceledException only when <paramref name="ct"/> is cancelled.</summary>
+    static readonly TimeSpan ShortestPause = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// Never throws for target failures; throws OperationCanceledException only when <paramref name="ct"/> is cancelled.
+    /// The total timeout bounds everything from here: attempts, retries and the circuit breaker's pauses.
+    /// </summary>
     public async Task<SendOutcome> SendAsync(ReplayRequest request, CancellationToken ct)
     {
         string url = factory.UrlFor(request);
+        if (factory.RefusalFor(request) is string refusal)
+            return SendOutcome.Refused(url, refusal);
         var attempts = new Attempts(this, request);
+        long deadline = PipelineFactory.DeadlineAfter(settings.TotalTimeout);
+        var pause = gate.OpenFor();
         while (true)
         {
             if (gate.GaveUp)
@@ -42,10 +52,17 @@ public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory fac
                         ? "not sent: the target kept failing and the circuit breaker stopped sending"
                         : $"given up after {attempts.Count} attempt(s): the target kept failing and the circuit breaker stopped sending",
                     attempts.LastLatency, attempts.Count);
-            await gate.WaitWhileOpenAsync(ct).ConfigureAwait(false);
+            if (pause > TimeSpan.Zero)
+            {
+                // Waiting past the deadline would only end in a timeout: end in it now.
+                if (pause >= PipelineFactory.TimeLeft(deadline))
+                    return TotalTimeout(url, attempts, "the circuit breaker's pause would outlast it");
+                await Task.Delay(pause, ct).ConfigureAwait(false);
+            }
 
             var context = ResilienceContextPool.Shared.Get(ct);
             context.Properties.Set(PipelineFactory.Retryable, settings.RetryUnsafe || IsIdempotent(request.Method));
+            context.Properties.Set(PipelineFactory.Deadline, deadline);
             try
             {
                 // ExecuteOutcomeAsync: ExecuteAsync would add two async wrappers per request around the
@@ -57,11 +74,15 @@ public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory fac
             catch (BrokenCircuitException e)
             {
                 // The circuit opened or is half-open with a probe in flight: pause, then try again.
-                await Task.Delay(e.RetryAfter is { } after && after > TimeSpan.FromMilliseconds(20) ? after : TimeSpan.FromMilliseconds(20), ct).ConfigureAwait(false);
+                pause = e.RetryAfter is { } after && after > ShortestPause ? after : ShortestPause;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 throw;
+            }
+            catch (TimeoutRejectedException) when (PipelineFactory.TimeLeft(deadline) <= TimeSpan.Zero)
+            {
+                return TotalTimeout(url, attempts, null);
             }
             catch (Exception e)
             {
@@ -73,6 +94,11 @@ public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory fac
             }
         }
     }
+
+    SendOutcome TotalTimeout(string url, Attempts attempts, string? why) => new(url, null, ErrorKinds.Timeout,
+        $"no answer within the total timeout of {settings.TotalTimeout.TotalSeconds:0.###} s " +
+        $"({attempts.Count} attempt(s){(why is null ? "" : "; " + why)})",
+        attempts.LastLatency, attempts.Count);
 
     /// <summary>
     /// One attempt: send, then read the whole answer; its time is kept as the request's latency.

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Threading.RateLimiting;
 using Capture.Replay.Comparison;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
+using Polly.Timeout;
 
 namespace Capture.Replay.Sending;
 
@@ -15,11 +17,26 @@ public static class PipelineFactory
     /// <summary>Set per request: may this request be retried?</summary>
     public static readonly ResiliencePropertyKey<bool> Retryable = new("capture.retryable");
 
+    /// <summary>Set per request: the Stopwatch timestamp its total timeout ends at (the sender's pauses count too).</summary>
+    public static readonly ResiliencePropertyKey<long> Deadline = new("capture.deadline");
+
+    public static long DeadlineAfter(TimeSpan timeout) => Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+
+    public static TimeSpan TimeLeft(long deadline) => Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+
     public static ResiliencePipeline<ReceivedResponse> Create(
         ResilienceSettings settings, CircuitGate gate, RateLimiter? rateLimiter, Action onRetry)
     {
         var builder = new ResiliencePipelineBuilder<ReceivedResponse>();
-        builder.AddTimeout(settings.TotalTimeout);
+        // The total timeout is what is left until the request's deadline: time spent before this run of the
+        // pipeline (circuit-breaker pauses in the sender) is already gone. Never zero: that would mean no limit.
+        builder.AddTimeout(new TimeoutStrategyOptions
+        {
+            TimeoutGenerator = args => ValueTask.FromResult(
+                args.Context.Properties.TryGetValue(Deadline, out long deadline)
+                    ? Max(TimeLeft(deadline), TimeSpan.FromMilliseconds(1))
+                    : settings.TotalTimeout),
+        });
         if (settings.MaxRetries > 0)
         {
             builder.AddRetry(new RetryStrategyOptions<ReceivedResponse>
@@ -50,6 +67,8 @@ public static class PipelineFactory
         builder.AddTimeout(settings.AttemptTimeout);
         return builder.Build();
     }
+
+    static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>
     /// A token bucket refilled in small steps so that N requests per second come out evenly;

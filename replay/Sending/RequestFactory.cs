@@ -25,13 +25,15 @@ public sealed class RequestFactory(Uri target, RequestRewrites rewrites)
     readonly HashSet<string> _dropped = new(rewrites.DropHeaders, StringComparer.OrdinalIgnoreCase);
     readonly HashSet<string> _replaced = new(rewrites.SetHeaders.Select(h => h.Name), StringComparer.OrdinalIgnoreCase);
 
-    // Building and parsing the URL is a visible cost at full speed, and a plan item always maps to
-    // the same URL: both are computed once per plan item.
+    // Building, checking and parsing the URL is a visible cost at full speed, and a plan item always maps
+    // to the same request: all of it is computed once per plan item.
     readonly ConcurrentDictionary<ReplayRequest, TargetUrl> _urls = new(ReferenceEqualityComparer.Instance);
 
-    sealed class TargetUrl(string text)
+    sealed class TargetUrl(string text, string? refusal)
     {
         public readonly string Text = text;
+        /// <summary>Why the request is not sent (see <see cref="OutgoingRequestCheck"/>), or null.</summary>
+        public readonly string? Refusal = refusal;
         // Parsed on first send, so a URL that does not parse fails that send (invalid-request), not UrlFor.
         public Uri? Parsed;
     }
@@ -39,22 +41,47 @@ public sealed class RequestFactory(Uri target, RequestRewrites rewrites)
     /// <summary>The URL the request goes to.</summary>
     public string UrlFor(ReplayRequest request) => Url(request).Text;
 
-    TargetUrl Url(ReplayRequest request) => _urls.GetOrAdd(request, static (r, self) => new TargetUrl(self.BuildUrl(r)), this);
+    /// <summary>Why this request must not be sent as it would go out (after rewrites), or null when it can be.</summary>
+    public string? RefusalFor(ReplayRequest request) => Url(request).Refusal;
 
-    string BuildUrl(ReplayRequest request)
+    TargetUrl Url(ReplayRequest request) => _urls.GetOrAdd(request, static (r, self) => self.Build(r), this);
+
+    TargetUrl Build(ReplayRequest request)
     {
         string path = request.PathAndQuery;
         if (rewrites.PathPrefix is var (from, to) && path.StartsWith(from, StringComparison.Ordinal))
             path = to + path[from.Length..];
         if (!path.StartsWith('/'))
             path = "/" + path;
-        return _origin + _basePath + path;
+        string? refusal = OutgoingRequestCheck.Problem(request.Method, path, FieldsSent(request));
+        return new TargetUrl(_origin + _basePath + (refusal is null ? OutgoingRequestCheck.EncodeTarget(path) : path), refusal);
     }
 
-    /// <summary>A fresh message (a message can be sent only once, so each attempt gets its own).</summary>
+    /// <summary>Every header <see cref="Create"/> puts on the wire for this request, for the check.</summary>
+    IEnumerable<HeaderField> FieldsSent(ReplayRequest request)
+    {
+        foreach (var h in request.Headers)
+            if (IsForwarded(h))
+                yield return h;
+        foreach (var h in rewrites.SetHeaders)
+            yield return h;
+        if (rewrites.KeepHost && !_replaced.Contains("Host"))
+            yield return new HeaderField("Host", RecordedHost(request));
+    }
+
+    // HTTP/2 pseudo-headers (":authority", ":path") from browser exports are not headers.
+    bool IsForwarded(HeaderField h) =>
+        !(h.Name.StartsWith(':') || NotForwarded.Contains(h.Name) || _dropped.Contains(h.Name) || _replaced.Contains(h.Name));
+
+    /// <summary>
+    /// A fresh message (a message can be sent only once, so each attempt gets its own).
+    /// Only for a request whose <see cref="RefusalFor"/> is null: nothing else may reach the wire.
+    /// </summary>
     public HttpRequestMessage Create(ReplayRequest request)
     {
         var url = Url(request);
+        if (url.Refusal is not null)
+            throw new InvalidOperationException($"Refused to send: {url.Refusal}.");
         var uri = url.Parsed ??= new Uri(url.Text, Verbatim);
         var message = new HttpRequestMessage(Method(request.Method), uri)
         {
@@ -64,10 +91,7 @@ public sealed class RequestFactory(Uri target, RequestRewrites rewrites)
         List<HeaderField>? contentHeaders = null; // most requests have none: no list for them
         foreach (var h in request.Headers)
         {
-            // HTTP/2 pseudo-headers (":authority", ":path") from browser exports are not headers.
-            if (h.Name.StartsWith(':') || NotForwarded.Contains(h.Name) || _dropped.Contains(h.Name) || _replaced.Contains(h.Name))
-                continue;
-            if (!message.Headers.TryAddWithoutValidation(h.Name, h.Value))
+            if (IsForwarded(h) && !message.Headers.TryAddWithoutValidation(h.Name, h.Value))
                 (contentHeaders ??= []).Add(h);
         }
         foreach (var h in rewrites.SetHeaders)

@@ -13,4 +13,9 @@ public sealed record SendOutcome(
     int Attempts)
 {
     public bool Failed => Response is null;
+
+    /// <summary>Not sent at all, and why: the request could not go out as recorded (<see cref="OutgoingRequestCheck"/>).</summary>
+    public string? Refusal { get; init; }
+
+    public static SendOutcome Refused(string url, string reason) => new(url, null, null, null, TimeSpan.Zero, 0) { Refusal = reason };
 }

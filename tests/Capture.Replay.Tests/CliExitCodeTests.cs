@@ -94,8 +94,66 @@ public class CliExitCodeTests : IAsyncLifetime
     [InlineData("--set-header", "NoColon")]
     [InlineData("--status", "7xx")]
     [InlineData("--exclude-path", "(")]
-    public void Bad_options_are_usage_errors(string option, string value) =>
-        Assert.Equal(ExitCodes.Usage, Capture(Har("/a"), "--target", Target, option, value));
+    [InlineData("--rate", "1e-12")]
+    [InlineData("--rate", "1e300")]
+    [InlineData("--speed", "1e-9")]
+    [InlineData("--speed", "NaN")]
+    [InlineData("--timeout", "99999999999h")]
+    [InlineData("--timeout", "5ms")]
+    [InlineData("--total-timeout", "99999999999999999999999999999999999999s")]
+    [InlineData("--duration", "99999999999h")]
+    [InlineData("--max-mismatch", "NaN")]
+    [InlineData("--max-mismatch", "-0.5")]
+    [InlineData("--concurrency", "2000000000")]
+    [InlineData("--concurrency", "0")]
+    [InlineData("--loop", "2000000000")]
+    [InlineData("--retries", "1000000")]
+    [InlineData("--pid", "0")]
+    public void Bad_options_are_usage_errors(string option, string value)
+    {
+        var stderr = Console.Error;
+        var captured = new StringWriter();
+        Console.SetError(captured);
+        try
+        {
+            Assert.Equal(ExitCodes.Usage, Capture(Har("/a"), "--target", Target, option, value));
+        }
+        finally
+        {
+            Console.SetError(stderr);
+        }
+        // One sentence, no stack trace; and nothing was sent.
+        Assert.Matches(@"^capture: [^\n]+\.\n$", captured.ToString().ReplaceLineEndings("\n"));
+        Assert.Equal(0, _hits);
+    }
+
+    [Fact]
+    public async Task Answers_too_large_to_compare_fail_the_gate_unless_allowed()
+    {
+        // Over the 16 MiB body cap: the answer's body is not read whole nor compared.
+        await using var big = await KestrelTarget.StartAsync(async ctx =>
+        {
+            var chunk = new byte[1024 * 1024];
+            for (int i = 0; i < 17; i++)
+                await ctx.Response.Body.WriteAsync(chunk);
+        });
+        string har = Har("/big");
+        string report = Path.Combine(_dir, "big.json");
+
+        Assert.Equal(ExitCodes.GateFailed, Capture(har, "--target", big.BaseUri.ToString(), "--max", "--report", report));
+        using (var json = JsonDocument.Parse(File.ReadAllText(report)))
+        {
+            var summary = json.RootElement.GetProperty("summary");
+            Assert.Equal(0, summary.GetProperty("matched").GetInt32());
+            Assert.Equal(1, summary.GetProperty("notCompared").GetInt32());
+            Assert.Equal(1, summary.GetProperty("bodiesNotCompared").GetProperty("replay-too-large").GetInt32());
+            Assert.False(summary.GetProperty("passed").GetBoolean());
+        }
+
+        Assert.Equal(ExitCodes.Ok, Capture(har, "--target", big.BaseUri.ToString(), "--max", "--allow-not-compared", "--report", report));
+        using (var json = JsonDocument.Parse(File.ReadAllText(report)))
+            Assert.True(json.RootElement.GetProperty("summary").GetProperty("allowNotCompared").GetBoolean());
+    }
 
     [Fact]
     public void Bad_target_is_a_usage_error_and_unreadable_input_is_bad_input()

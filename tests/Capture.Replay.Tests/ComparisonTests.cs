@@ -109,19 +109,30 @@ public class ComparisonTests
     }
 
     [Fact]
-    public async Task Truncated_or_incomplete_recorded_bodies_are_not_compared_and_reported_so()
+    public async Task Truncated_or_incomplete_recorded_bodies_are_not_compared_never_matched_and_fail_the_gate_unless_allowed()
     {
         await using var api = await Api();
         var plan = new HarBuilder()
             .Add("GET", "http://prod/text", responseText: "plain te", truncated: true)
             .Add("GET", "http://prod/changed", status: 201, responseText: "partial", incomplete: true)
+            .Add("GET", "http://prod/text", responseText: "plain text answer")
             .ToPlan();
 
         var report = await TestReplay.RunAsync(plan, TestReplay.Options(api.BaseUri));
 
-        Assert.Equal(2, report.Summary.Matched);
+        Assert.Equal(1, report.Summary.Matched);
+        Assert.Equal(2, report.Summary.NotCompared);
         Assert.Equal(1, report.Summary.BodiesNotCompared["recording-truncated"]);
         Assert.Equal(1, report.Summary.BodiesNotCompared["recording-incomplete"]);
+        Assert.Equal(66.667, report.Summary.MismatchPercent);
+        Assert.False(report.Summary.Passed);
+        var route = Assert.Single(report.Routes, r => r.Route == "GET /text");
+        Assert.Equal((2, 1, 1), (route.Count, route.Matched, route.NotCompared));
+
+        var allowed = await TestReplay.RunAsync(plan, TestReplay.Options(api.BaseUri) with { AllowNotCompared = true });
+        Assert.Equal(2, allowed.Summary.NotCompared);
+        Assert.Equal(0, allowed.Summary.MismatchPercent);
+        Assert.True(allowed.Summary.Passed);
     }
 
     [Theory]

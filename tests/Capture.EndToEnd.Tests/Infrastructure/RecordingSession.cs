@@ -65,10 +65,14 @@ public sealed class RecordingSession : IDisposable
         return session;
     }
 
-    /// <summary>Stops the recording like Ctrl-C and returns the recorder's JSON summary.</summary>
+    /// <summary>
+    /// Stops the recording as a service manager or CI timeout would (SIGTERM, handled exactly like
+    /// Ctrl-C) and returns the recorder's JSON summary. Not SIGINT: a test run started as a shell's
+    /// background job inherits SIGINT ignored, and so would the recorder.
+    /// </summary>
     public async Task<RecordingResult> StopAsync()
     {
-        _recorder.Signal(Posix.SigInt);
+        _recorder.Signal(Posix.SigTerm);
         int exit = await _recorder.WaitForExitAsync(StopTimeout);
         if (exit != 0)
             throw new InvalidOperationException($"capture record exited with {exit}: {_recorder.Stderr}");

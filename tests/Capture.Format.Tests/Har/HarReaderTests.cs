@@ -113,6 +113,33 @@ public class HarReaderTests
         Assert.Null(truncated.Response.Error);
     }
 
+    /// <summary>Issue 10, item 6: before, these reached replay as they were (a "time" of 1e16 overflowed its latency histogram) or refused the whole file (1e400).</summary>
+    [Fact]
+    public void Absurd_numbers_are_read_as_unknown_and_the_entry_is_kept()
+    {
+        const string json = """
+        {"log":{"entries":[
+          {"startedDateTime":"9999-12-31T23:59:59Z","time":1e16,"_pid":-5,"_gapBytes":1e400,
+           "request":{"method":"GET","url":"http://x/","headersSize":"NaN","bodySize":-7},
+           "response":{"status":70000,"headersSize":1.5,"bodySize":1e300,"content":{"size":-1e16,"compression":"Infinity"}},
+           "timings":{"blocked":-2,"dns":1e308,"connect":"NaN","send":-0.5,"wait":1e16,"receive":12.5,"ssl":-1}}]}}
+        """;
+        var e = Assert.Single(HarEntryStreamReader.ReadEntries(new MemoryStream(Encoding.UTF8.GetBytes(json)), "x.har", unreadableDatesAreMissing: true));
+        Assert.Equal(default, e.StartedDateTime);
+        Assert.Equal(0, e.Time);
+        Assert.Null(e.Pid);
+        Assert.Null(e.GapBytes);
+        Assert.Equal((-1L, -1L), (e.Request.HeadersSize, e.Request.BodySize));
+        Assert.Equal(0, e.Response.Status);
+        Assert.Equal((-1L, -1L, -1L), (e.Response.HeadersSize, e.Response.BodySize, e.Response.Content.Size)); // -1: unknown, not an empty body
+        Assert.Null(e.Response.Content.Compression);
+        Assert.Equal((-1.0, -1.0, -1.0, -1.0), (e.Timings.Blocked, e.Timings.Dns, e.Timings.Connect, e.Timings.Ssl));
+        Assert.Equal((0.0, 0.0, 12.5), (e.Timings.Send, e.Timings.Wait, e.Timings.Receive));
+
+        var error = Assert.Throws<CaptureFormatException>(() => HarReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(json)), "x.har"));
+        Assert.Equal("x.har is not a valid HAR file: '9999-12-31T23:59:59Z' in startedDateTime is not a date from 1970 to 2199.", error.Message);
+    }
+
     [Theory]
     [InlineData("not json at all", "invalid JSON")]
     [InlineData("{\"log\":{}}", "no log.entries")]
