@@ -931,22 +931,31 @@ static __always_inline void emit_payload(__u32 tgid, struct stash *s, struct con
 	send_cut(x, cut);
 }
 
+/*
+ * The `moved` bytes of a call on connection c: decides an undecided connection on them (when
+ * can_decide: they are in a user buffer, or --all-tcp keeps any connection), then takes their
+ * stream position into *offset. True when they are to be recorded.
+ */
+static __always_inline bool take_position(struct stash *s, struct conn *c, struct sock *sk, __u64 moved, __u8 dir,
+					  bool can_decide, __u64 *offset)
+{
+	if (c->verdict == VERDICT_UNDECIDED && can_decide)
+		decide(s, c, sk, moved, dir);
+	if (c->tls)
+		return false; /* the handshake that told: ciphertext */
+	*offset = __sync_fetch_and_add(&c->pos[dir & 1], moved);
+	return c->verdict == VERDICT_CAPTURE;
+}
+
 /* sys_exit of a data call with `moved` bytes: advance the stream position, decide, send the bytes. */
 static __always_inline void handle_data(struct stash *s, __u64 moved, __u8 dir)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u64 key = conn_key(tgid, s->fd);
 	struct conn *c = bpf_map_lookup_elem(&conns, &key);
-	if (!c)
-		return;
-	if (c->verdict == VERDICT_UNDECIDED)
-		decide(s, c, NULL, moved, dir);
-	if (c->tls)
-		return; /* the handshake that told: ciphertext */
-	__u64 offset = __sync_fetch_and_add(&c->pos[dir & 1], moved);
-	if (c->verdict != VERDICT_CAPTURE)
-		return;
-	emit_payload(tgid, s, c, offset, moved, dir, bpf_ktime_get_ns());
+	__u64 offset;
+	if (c && take_position(s, c, NULL, moved, dir, true, &offset))
+		emit_payload(tgid, s, c, offset, moved, dir, bpf_ktime_get_ns());
 }
 
 /* The stash entry is the working state of the exit, and is removed on every path. */
@@ -1768,14 +1777,10 @@ static __always_inline void on_socket_data(struct sock *sk, int ret, int flags, 
 	if (c->verdict == VERDICT_UNDECIDED) {
 		c->tgid = tgid;
 		c->fd = s->fd;
-		/* Bytes without a buffer cannot tell HTTP; with --all-tcp every connection is kept anyway. */
-		if ((s->kind != SC_NO_BUFFER && s->kind != SC_SENDFILE) || cfg.all_tcp)
-			decide(s, c, sk, ret, dir);
-		if (c->tls)
-			return; /* the handshake that told: ciphertext */
 	}
-	__u64 offset = __sync_fetch_and_add(&c->pos[dir & 1], ret);
-	if (c->verdict != VERDICT_CAPTURE)
+	__u64 offset;
+	bool buffered = s->kind != SC_NO_BUFFER && s->kind != SC_SENDFILE;
+	if (!take_position(s, c, sk, ret, dir, buffered || cfg.all_tcp, &offset))
 		return;
 	if (s->kind == SC_SENDFILE)
 		send_sendfile_event(c, offset, ret, s->file_offset, s->in_fd);

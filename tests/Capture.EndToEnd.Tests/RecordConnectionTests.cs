@@ -18,11 +18,7 @@ public class RecordConnectionTests
         BpfRequirement.Ensure();
         var ct = TestContext.Current.CancellationToken;
         using var server = await PythonHttpServer.StartAsync();
-        using var client = new HttpClient(new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = 1,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-        }) { BaseAddress = server.BaseAddress };
+        using var client = server.KeepAliveClient();
         Assert.Equal(PythonHttpServer.Pattern(100), await client.GetByteArrayAsync("bytes/100", ct)); // opens the connection
 
         using var recording = await RecordingSession.StartAsync("--port", Port(server.Port));

@@ -25,11 +25,7 @@ public class RecordSocketPathTests
         BpfRequirement.Ensure();
         var ct = TestContext.Current.CancellationToken;
         using var server = await PythonHttpServer.StartAsync();
-        using var client = new HttpClient(new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = 1,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-        }) { BaseAddress = server.BaseAddress };
+        using var client = server.KeepAliveClient();
         // One request before recording: the server's thread for this connection then waits in read().
         Assert.Equal(PythonHttpServer.Pattern(100), await client.GetByteArrayAsync("bytes/100", ct));
         await Task.Delay(200, ct);
