@@ -1,6 +1,6 @@
 # Sourced by the overhead benchmarks after loopback-nginx.sh and start_nginx: interleaved rounds of
 #   a. wrk with nothing attached                                  -> baseline requests/s
-#   b. wrk under `capture record RECORD_ARGS --data-path P`, for each P in $paths
+#   b. wrk under `capture record RECORD_ARGS --data-path P`, for each P in $paths ("default": no --data-path)
 #                                                                  -> requests/s, lost events, recorder CPU (steady state:
 #                                                                     from 2 s into the load), file bytes
 #   c. wrk under `tcpdump -i lo -s 0 -w` of the port (full snap length) -> requests/s, pcap bytes
@@ -11,7 +11,9 @@
 recorded_run() {
   local data_path=$1; shift
   rm -f "$work/bench.tcap" "$work/summary.json" "$work/record.err"
-  start_recorder "$work/bench.tcap" "$work/summary.json" "$work/record.err" "$@" --port "$port" --data-path "$data_path"
+  local choice=(--data-path "$data_path")
+  [ "$data_path" = default ] && choice=() # the tool's own choice (also: a build from before --data-path existed)
+  start_recorder "$work/bench.tcap" "$work/summary.json" "$work/record.err" "$@" --port "$port" "${choice[@]}"
   local before after rps total
   # The recorder's CPU in the steady state: from 2 s into the load (past the JIT warm-up) to its end.
   run_wrk > "$work/wrk.out" &
