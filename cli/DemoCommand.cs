@@ -2,6 +2,7 @@ using System.CommandLine;
 using Capture.Cli.Demo;
 using Capture.Format;
 using Capture.Format.Har;
+using Capture.Format.Json;
 using Capture.Format.Output;
 using Capture.Recorder;
 using Capture.Replay;

@@ -17,24 +17,21 @@ public static class HarCommand
         var output = new Option<string?>("--output", "-o") { Description = "The HAR file to write, or - for stdout (default: FILE with extension .har)." };
         var pid = new Option<int?>("--pid") { Description = "Only exchanges of this process id." };
         var filters = new ExchangeFilterOptions("exchanges");
-        var redact = new Option<bool>("--redact") { Description = "Replace Authorization, Proxy-Authorization, Cookie and Set-Cookie values (and cookie values) with [redacted]." };
-        var redactNames = new Option<string[]>("--redact-name") { Description = "Also redact this header, query parameter or form field (repeatable; implies --redact).", Arity = ArgumentArity.ZeroOrMore };
+        var redaction = new RedactionOptions();
         var pretty = new Option<bool>("--pretty") { Description = "Indent the JSON (bigger, easier to read)." };
         var jsonSummary = new Option<bool>("--json-summary") { Description = "Print the summary as one JSON object: on stdout, or on stderr when the HAR goes to stdout." };
 
         var command = new Command("har", "Convert a capture file to HAR 1.2: every HTTP/1.x exchange with decoded bodies and syscall timings.") { file, output, pid };
         filters.AddTo(command);
-        command.Options.Add(redact);
-        command.Options.Add(redactNames);
+        redaction.AddTo(command);
         command.Options.Add(pretty);
         command.Options.Add(jsonSummary);
         command.SetAction(parsed => VerbRunner.Run(() =>
         {
-            string[] extraSecrets = parsed.GetValue(redactNames) ?? [];
             var options = new HarConversionOptions
             {
                 Filter = filters.Build(parsed, parsed.GetValue(pid)),
-                RedactNames = parsed.GetValue(redact) || extraSecrets.Length > 0 ? extraSecrets : null,
+                Redaction = redaction.Build(parsed),
                 Indented = parsed.GetValue(pretty),
                 CreatorVersion = typeof(HarCommand).Assembly.GetName().Version?.ToString(3) ?? "0",
             };
@@ -65,10 +62,14 @@ public static class HarCommand
             if (summary.Truncated > 0) notes.Add($"{summary.Truncated:N0} truncated");
             string detail = notes.Count > 0 ? $" ({string.Join(", ", notes)})" : "";
             Console.Error.WriteLine($"Wrote {summary.Written:N0} exchange(s){detail} to {target}; {summary.SkippedByFilter:N0} skipped by filters.");
+            if (summary.RedactedValues > 0)
+                Console.Error.WriteLine($"Redacted {summary.RedactedValues:N0} value(s).");
             if (summary.SkippedNoRequest > 0)
                 Console.Error.WriteLine($"capture: {summary.SkippedNoRequest:N0} response(s) had no readable request (lost in a gap or recorded mid-connection) and are not in the HAR.");
             if (summary.Failed > 0)
                 Console.Error.WriteLine($"capture: {summary.Failed:N0} exchange(s) could not be converted and are not in the HAR; please report this with the capture file.");
+            if (summary.RedactionUnparsedBodies > 0)
+                Console.Error.WriteLine($"capture: {summary.RedactionUnparsedBodies:N0} JSON body(ies) stop being valid JSON before their end and were redacted only up to there; their comment says where: check them before sharing.");
             if (summary.LostEvents > 0)
                 Console.Error.WriteLine($"capture: the recorder lost {summary.LostEvents:N0} event(s); affected exchanges are marked _incomplete.");
         }

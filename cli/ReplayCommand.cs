@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using Capture.Format.Json;
 using Capture.Format.Output;
 using Capture.Format.Reassembly;
 using Capture.Replay;
@@ -33,6 +33,7 @@ public static class ReplayCommand
         var ignoreConnections = new Option<bool>("--ignore-connections") { Description = "Do not keep the recorded order within each connection: every request is independent (more parallelism)." };
         var loop = new Option<int?>("--loop") { Description = "Replay the recording N times." };
         var duration = new Option<string?>("--duration") { Description = "Keep looping for this long (e.g. 30s, 5m)." };
+        var shard = new Option<string?>("--shard") { Description = $"Replay shard K of N (K/N, N at most {Shard.MaxCount}): a fixed 1/N of the recorded connections, each whole and in order; merge the reports with 'capture report merge'." };
 
         var timeout = new Option<string>("--timeout") { Description = "Limit per attempt (e.g. 10s, 500ms).", DefaultValueFactory = _ => "10s" };
         var totalTimeout = new Option<string>("--total-timeout") { Description = "Limit per request including retries.", DefaultValueFactory = _ => "30s" };
@@ -44,10 +45,10 @@ public static class ReplayCommand
         var ignoreJson = new Option<string[]>("--ignore-json") { Description = "JSON path left out of body comparison ($.a.b, $.items[*].id, $..timestamp); repeatable." };
 
         var harOut = new Option<string?>("--har-out") { Description = "Write the replayed exchanges (sent requests, target's answers) as HAR 1.2 to this file." };
+        var harRedaction = new RedactionOptions(); // applies to --har-out only
         var report = new Option<string?>("--report") { Description = "Write the full report (summary, routes, every mismatch) as JSON to this file." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout instead of the summary table." };
-        var maxMismatch = new Option<string>("--max-mismatch") { Description = "Exit 0 while mismatches, errors, skipped and not-compared answers are at most N% of requests (default 0).", DefaultValueFactory = _ => "0" };
-        var allowNotCompared = new Option<bool>("--allow-not-compared") { Description = "Let answers whose body could not be compared (recording cut or without body, answer over 16 MiB) pass the gate." };
+        var gate = new GateOptions();
 
         var pid = new Option<int?>("--pid") { Description = "Only requests served by this process id." };
         var filters = new ExchangeFilterOptions("requests");
@@ -56,14 +57,16 @@ public static class ReplayCommand
         var command = new Command("replay", "Resend recorded requests to a test target, compare the answers with the recording, and report.")
         {
             input, target, pathRewrite, setHeader, dropHeader, keepHost, insecure,
-            speed, rate, max, concurrency, ignoreConnections, loop, duration,
+            speed, rate, max, concurrency, ignoreConnections, loop, duration, shard,
             timeout, totalTimeout, retries, retryUnsafe,
             statusClass, compareHeader, ignoreJson,
-            report, harOut, json, maxMismatch, allowNotCompared,
-            pid,
+            report, harOut, json,
         };
+        gate.AddTo(command);
+        command.Options.Add(pid);
         filters.AddTo(command);
         command.Options.Add(excludePath);
+        harRedaction.AddTo(command);
 
         command.SetAction(parsed => VerbRunner.Run(() =>
         {
@@ -104,13 +107,19 @@ public static class ReplayCommand
                     CompareHeaders = parsed.GetValue(compareHeader) ?? [],
                     IgnoreJson = (parsed.GetValue(ignoreJson) ?? []).Select(JsonPath).ToList(),
                 },
-                MaxMismatchPercent = Percent(parsed.GetValue(maxMismatch)!),
-                AllowNotCompared = parsed.GetValue(allowNotCompared),
+                MaxMismatchPercent = gate.MaxMismatchPercent(parsed),
+                AllowNotCompared = gate.AllowsNotCompared(parsed),
                 KeepExchanges = parsed.GetValue(harOut) is not null,
                 AllowInvalidCertificates = parsed.GetValue(insecure),
             };
 
+            var only = parsed.GetValue(shard) is string shardText ? ShardArgument(shardText) : (Shard?)null;
+            var redaction = harRedaction.Build(parsed);
+            if (redaction is not null && parsed.GetValue(harOut) is null)
+                throw Usage("--redact, --redact-name, --redact-json and --redact-key apply to --har-out; give --har-out FILE too.");
             var plan = LoadPlan(parsed.GetValue(input)!, filter);
+            if (only is Shard part)
+                plan = plan.ForShard(part);
             WarnAboutLongSchedule(plan, options);
             // Open the report file before replaying so an unwritable path fails in a second, not after the run.
             using var reportFile = parsed.GetValue(report) is string reportPath ? OutputFile.CreateWhole(reportPath) : null;
@@ -124,7 +133,7 @@ public static class ReplayCommand
             }
             if (harFile is not null)
             {
-                ReplayHarWriter.Write(result, options, harFile.Stream);
+                ReplayHarWriter.Write(result, options, harFile.Stream, redaction);
                 harFile.Commit();
             }
             if (parsed.GetValue(json))
@@ -132,11 +141,11 @@ public static class ReplayCommand
             else
                 ReplaySummaryTable.Print(result);
 
-            if (result.Interrupted)
-                return ExitCodes.Interrupted;
-            if (plan.Requests.Count == 0)
-                Console.Error.WriteLine("capture: nothing to replay: the input has no http(s) requests left after filters.");
-            return result.Summary.Passed ? ExitCodes.Ok : ExitCodes.GateFailed;
+            if (!result.Interrupted && plan.Requests.Count == 0)
+                Console.Error.WriteLine(only is Shard empty
+                    ? $"capture: nothing to replay: shard {empty} holds none of the recording's connections."
+                    : "capture: nothing to replay: the input has no http(s) requests left after filters.");
+            return ReplayExitCode.For(result);
         }));
         return command;
     }
@@ -205,6 +214,9 @@ public static class ReplayCommand
         _ => $"{days:#,0} days",
     };
 
+    static Shard ShardArgument(string text) =>
+        Shard.Parse(text) ?? throw Usage($"--shard takes K/N with 1 <= K <= N <= {Shard.MaxCount}, not '{text}'.");
+
     static TimingMode Timing(double? speed, double? rate, bool max)
     {
         int chosen = (speed is null ? 0 : 1) + (rate is null ? 0 : 1) + (max ? 1 : 0);
@@ -256,14 +268,6 @@ public static class ReplayCommand
             return null;
         try { return new Regex(text, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); }
         catch (ArgumentException) { throw Usage($"--exclude-path '{text}' is not a valid regular expression."); }
-    }
-
-    static double Percent(string text)
-    {
-        string number = text.Trim().TrimEnd('%');
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value) || value < 0 || value > 100)
-            throw Usage($"--max-mismatch takes a percentage between 0 and 100, not '{text}'.");
-        return value;
     }
 
     static UserError Usage(string sentence) => new(sentence, ExitCodes.Usage);

@@ -20,6 +20,10 @@ public static class ReplaySummaryTable
         void Row(string name, string value) => totals.AddRow(Markup.Escape(name), Markup.Escape(value));
         Row("input", r.Source);
         Row("target", r.Target);
+        if (r.Shard is { } shard)
+            Row("shard", $"{shard}: {s.Planned} planned requests, the connections this shard holds");
+        if (r.MergedFrom is { } reports)
+            Row("merged", $"{reports.Count} report{(reports.Count == 1 ? "" : "s")}: {string.Join(", ", reports.Take(4))}{(reports.Count > 4 ? ", ..." : "")}");
         Row("requests", $"{s.Total} in {r.DurationSeconds:F1}s ({s.RequestsPerSecond:F1}/s)" + (r.Interrupted ? ", interrupted" : ""));
         Row("matched", $"{s.Matched}");
         Row("mismatched", $"{s.Mismatched}");

@@ -22,4 +22,12 @@ public sealed record CaptureHeader(
         long unixNs = (long)monotonicNs + MonotonicToWallOffsetNs;
         return DateTimeOffset.UnixEpoch.AddTicks(unixNs / 100);
     }
+
+    /// <summary>The capture clock's reading at wall-clock <paramref name="wall"/> (the inverse of <see cref="ToWallClock"/>).</summary>
+    public ulong ToCaptureClock(DateTimeOffset wall)
+    {
+        long unixNs = (wall - DateTimeOffset.UnixEpoch).Ticks * 100;
+        long ns = unixNs - MonotonicToWallOffsetNs;
+        return ns > 0 ? (ulong)ns : 0;
+    }
 }

@@ -16,7 +16,7 @@ public static class HarConversion
         options ??= new HarConversionOptions();
         var extractor = new ExchangeExtractor(header, records, options.Extractor);
         var builder = new HarEntryBuilder(header);
-        var redactor = options.RedactNames is { } names ? new HarRedactor(names) : null;
+        var redactor = options.Redaction is { } rules ? new HarRedactor(rules) : null;
         long written = 0, incomplete = 0, malformed = 0, truncated = 0, filtered = 0, noRequest = 0, failed = 0;
 
         using (var writer = new HarWriter(output, new HarCreator { Name = "capture", Version = options.CreatorVersion }, options.Indented,
@@ -72,6 +72,8 @@ public static class HarConversion
             LostEvents = stats.LostEvents,
             OutOfOrder = stats.OutOfOrder,
             PayloadBytes = stats.PayloadBytes,
+            RedactedValues = redactor?.ValuesRedacted ?? 0,
+            RedactionUnparsedBodies = redactor?.UnparsedJsonBodies ?? 0,
         };
     }
 }

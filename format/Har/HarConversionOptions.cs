@@ -1,12 +1,13 @@
 using Capture.Format.Reassembly;
+using Capture.Format.Redaction;
 
 namespace Capture.Format.Har;
 
 public sealed record HarConversionOptions
 {
     public ExchangeFilter Filter { get; init; } = new();
-    /// <summary>Null: no redaction. Otherwise the extra names to redact besides the defaults.</summary>
-    public IReadOnlyList<string>? RedactNames { get; init; }
+    /// <summary>Null: no redaction. Otherwise what to redact besides the default headers and cookies.</summary>
+    public RedactionRules? Redaction { get; init; }
     public bool Indented { get; init; }
     public ExtractorOptions Extractor { get; init; } = ExtractorOptions.Default;
     public string CreatorVersion { get; init; } = "0";

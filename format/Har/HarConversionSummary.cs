@@ -19,4 +19,8 @@ public sealed record HarConversionSummary
     public long CorruptBlocks { get; init; }
     public long OutOfOrder { get; init; }
     public long PayloadBytes { get; init; }
+    /// <summary>Values replaced by redaction tokens (headers, cookies, query and form fields, JSON values).</summary>
+    public long RedactedValues { get; init; }
+    /// <summary>JSON bodies that stopped being JSON before their end, so redaction did not look past that point.</summary>
+    public long RedactionUnparsedBodies { get; init; }
 }

@@ -50,22 +50,34 @@ public static class UrlParts
     }
 
     /// <summary>Replaces the values of the named query parameters in a URL, leaving the rest byte for byte.</summary>
-    public static string RedactQuery(string url, Func<string, bool> isSecret, string replacement)
+    public static string RedactQuery(string url, Func<string, bool> isSecret, Func<string, string> replacement)
     {
         int question = url.IndexOf('?');
         if (question < 0)
             return url;
         int hash = url.IndexOf('#', question);
         string query = hash < 0 ? url[(question + 1)..] : url[(question + 1)..hash];
-        var parts = query.Split('&');
+        return url[..(question + 1)] + RedactPairs(query, isSecret, replacement) + (hash < 0 ? "" : url[hash..]);
+    }
+
+    /// <summary>
+    /// Replaces the values of the named fields in application/x-www-form-urlencoded text (a query or a form body),
+    /// leaving the rest byte for byte; <paramref name="replacement"/> gets the decoded value and its result is percent-encoded.
+    /// </summary>
+    public static string RedactPairs(string encoded, Func<string, bool> isSecret, Func<string, string> replacement)
+    {
+        var parts = encoded.Split('&');
+        bool changed = false;
         for (int i = 0; i < parts.Length; i++)
         {
             int equals = parts[i].IndexOf('=');
             string name = equals < 0 ? parts[i] : parts[i][..equals];
-            if (isSecret(Decode(name)))
-                parts[i] = name + "=" + Uri.EscapeDataString(replacement);
+            if (name.Length == 0 || !isSecret(Decode(name)))
+                continue;
+            parts[i] = name + "=" + Uri.EscapeDataString(replacement(equals < 0 ? "" : Decode(parts[i][(equals + 1)..])));
+            changed = true;
         }
-        return url[..(question + 1)] + string.Join('&', parts) + (hash < 0 ? "" : url[hash..]);
+        return changed ? string.Join('&', parts) : encoded;
     }
 
     private static string HostFromSocket(IPEndPoint? server, bool tls)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Capture.Format.Reassembly;
 using Capture.Format.Records;
 
 namespace Capture.Format.Pcap;
@@ -21,8 +22,8 @@ internal sealed record ConnectionEndpoints(IPEndPoint Traced, IPEndPoint Peer, b
     public static ConnectionEndpoints Resolve(ulong connectionId, ConnectionOpenedRecord? open, DataRecord? firstData)
     {
         bool tracedIsClient = IsTracedClient(open, firstData);
-        IPEndPoint? local = Unmap(open?.Local);
-        IPEndPoint? remote = Unmap(open?.Remote);
+        IPEndPoint? local = ConnectionInfo.Normalize(open?.Local);
+        IPEndPoint? remote = ConnectionInfo.Normalize(open?.Remote);
 
         // Both ends must share one IP version; an IPv4 end next to an IPv6 one is written IPv4-mapped.
         bool ipv6 = local?.AddressFamily == AddressFamily.InterNetworkV6 || remote?.AddressFamily == AddressFamily.InterNetworkV6;
@@ -39,9 +40,6 @@ internal sealed record ConnectionEndpoints(IPEndPoint Traced, IPEndPoint Peer, b
         int remotePort = remote is { Port: > 0 } ? remote.Port : tracedIsClient ? PlaceholderServerPort : clientPort;
         return new ConnectionEndpoints(new IPEndPoint(localAddress, localPort), new IPEndPoint(remoteAddress, remotePort), tracedIsClient);
     }
-
-    private static IPEndPoint? Unmap(IPEndPoint? endpoint) =>
-        endpoint is { Address.IsIPv4MappedToIPv6: true } ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port) : endpoint;
 
     private static bool IsTracedClient(ConnectionOpenedRecord? open, DataRecord? firstData)
     {

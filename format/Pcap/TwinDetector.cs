@@ -1,4 +1,5 @@
 using System.Net;
+using Capture.Format.Reassembly;
 using Capture.Format.Records;
 
 namespace Capture.Format.Pcap;
@@ -30,8 +31,7 @@ internal sealed class TwinDetector
     }
 
     private static (IPEndPoint Local, IPEndPoint Remote)? Key(ConnectionOpenedRecord open) =>
-        open is { Local: { Port: > 0 } local, Remote: { Port: > 0 } remote } ? (Unmap(local), Unmap(remote)) : null;
-
-    private static IPEndPoint Unmap(IPEndPoint endpoint) =>
-        endpoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port) : endpoint;
+        open is { Local: { Port: > 0 } local, Remote: { Port: > 0 } remote }
+            ? (ConnectionInfo.Normalize(local)!, ConnectionInfo.Normalize(remote)!)
+            : null;
 }

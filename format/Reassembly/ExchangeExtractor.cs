@@ -43,6 +43,38 @@ public sealed class ExchangeExtractor
     /// <summary>Connections whose state is held right now: the extractor's memory grows with this, not with the file.</summary>
     public int OpenConnections => _open.Count;
 
+    /// <summary>
+    /// For a live reader that follows a growing file and cannot wait for the next record (capture ls
+    /// --follow): takes one record; the exchanges it completes are then in <see cref="TakeReady"/>.
+    /// Use either this or the enumerations, not both.
+    /// </summary>
+    public void Add(CaptureRecord record) => Process(record);
+
+    /// <summary>
+    /// For a live reader: time has reached <paramref name="nowNs"/> (capture clock) without a record,
+    /// so exchanges that waited for a twin since before the clock-skew window leave alone.
+    /// </summary>
+    public void AdvanceClock(ulong nowNs)
+    {
+        if (nowNs > _newestNs)
+            _newestNs = nowNs;
+        if (_awaiting.Count > 0)
+            ReleaseTwinlessExchanges();
+    }
+
+    /// <summary>For a live reader at the end of the capture: every connection still open ends.</summary>
+    public void Finish() => CloseAll();
+
+    /// <summary>For a live reader: the exchanges completed since the last call, in the order they finished.</summary>
+    public IReadOnlyList<HttpExchange> TakeReady()
+    {
+        if (_ready.Count == 0)
+            return [];
+        var ready = _ready.ToArray();
+        _ready.Clear();
+        return ready;
+    }
+
     /// <summary>Exchanges in the order they finish (response complete, connection closed, or end of capture).</summary>
     public IEnumerable<HttpExchange> Exchanges()
     {

@@ -1,3 +1,5 @@
+using Capture.Format.Json;
+
 namespace Capture.Replay.Comparison;
 
 /// <summary>What counts as "the same answer".</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Capture.Format.Json;
 
 namespace Capture.Replay.Comparison;
 

@@ -1,4 +1,5 @@
 using Capture.Format;
+using Capture.Format.Har;
 using Capture.Format.Reassembly;
 
 namespace Capture.Replay.Input;
@@ -43,7 +44,7 @@ public static class CapturePlanReader
         {
             Index = index,
             Method = request.Method,
-            Url = AbsoluteUrl(exchange),
+            Url = UrlParts.RequestUrl(request, exchange.Connection), // HAR's rule: the same URL from either input
             Headers = request.Headers.Select(h => new HeaderField(h.Name, h.Value)).ToList(),
             // De-chunked but still content-encoded: resent as it was, with its Content-Encoding header.
             Body = request.Body.ToArray(),
@@ -61,18 +62,5 @@ public static class CapturePlanReader
             Incomplete = exchange.Incomplete,
             Truncated = exchange.Truncated,
         };
-    }
-
-    /// <summary>The URL the request was for: absolute-form targets as they are, else Host (or the server address) plus the target.</summary>
-    static string AbsoluteUrl(HttpExchange exchange)
-    {
-        string target = exchange.Request!.Target;
-        if (RecordedUrl.IsHttp(target))
-            return target;
-        string scheme = exchange.Connection.IsTls ? "https" : "http";
-        string host = exchange.Request.GetHeader("Host")
-            ?? exchange.Connection.ServerEndPoint?.ToString()
-            ?? "unknown-host";
-        return $"{scheme}://{host}{(target.StartsWith('/') ? target : "/" + target)}";
     }
 }

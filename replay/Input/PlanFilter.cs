@@ -21,7 +21,8 @@ public sealed record PlanFilter
         var plan = PlanSource.IsHar(path)
             ? HarPlanReader.Load(path).Where(MatchesExchangeFilter)
             : CapturePlanReader.Load(path, Exchange.IsEmpty ? null : Exchange);
-        return ExcludePath is null ? plan : plan.Where(r => !ExcludePath.IsMatch(Path(r)));
+        plan = ExcludePath is null ? plan : plan.Where(r => !ExcludePath.IsMatch(Path(r)));
+        return plan.WithInputSha256(PlanSource.Sha256(path));
     }
 
     public ReplayPlan Apply(ReplayPlan plan) => IsEmpty ? plan : plan.Where(r => MatchesExchangeFilter(r) && (ExcludePath is null || !ExcludePath.IsMatch(Path(r))));

@@ -16,4 +16,11 @@ public static class PlanSource
         }
         return read == 0 || path.EndsWith(".har", StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>The file's SHA-256 in lower-case hex: the identity reports of shards are checked against.</summary>
+    public static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
 }

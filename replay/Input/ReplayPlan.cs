@@ -10,6 +10,10 @@ public sealed class ReplayPlan(IReadOnlyList<ReplayRequest> requests, string sou
     public int SkippedNotHttp { get; } = skippedNotHttp;
     /// <summary>Entries removed by filters.</summary>
     public int Filtered { get; init; }
+    /// <summary>SHA-256 of the input file (hex), so reports of shards can tell they replayed the same recording.</summary>
+    public string? InputSha256 { get; init; }
+    /// <summary>The shard this plan holds, or null for the whole recording.</summary>
+    public Shard? Shard { get; init; }
 
     /// <summary>Time from the first recorded start to the last, used to space loops.</summary>
     public TimeSpan RecordedSpan => Requests.Count == 0
@@ -20,6 +24,14 @@ public sealed class ReplayPlan(IReadOnlyList<ReplayRequest> requests, string sou
     public ReplayPlan Where(Func<ReplayRequest, bool> keep)
     {
         var kept = Requests.Where(keep).ToList();
-        return new ReplayPlan(kept, Source, SkippedNotHttp) { Filtered = Filtered + Requests.Count - kept.Count };
+        return new ReplayPlan(kept, Source, SkippedNotHttp) { Filtered = Filtered + Requests.Count - kept.Count, InputSha256 = InputSha256, Shard = Shard };
     }
+
+    /// <summary>The connections of <paramref name="shard"/> (after filters); the others are not this shard's, not filtered out.</summary>
+    public ReplayPlan ForShard(Shard shard) =>
+        new(Requests.Where(shard.Contains).ToList(), Source, SkippedNotHttp) { Filtered = Filtered, InputSha256 = InputSha256, Shard = shard };
+
+    /// <summary>The same plan, marked with the hash of the file it was read from.</summary>
+    public ReplayPlan WithInputSha256(string sha256) =>
+        new(Requests, Source, SkippedNotHttp) { Filtered = Filtered, InputSha256 = sha256, Shard = Shard };
 }

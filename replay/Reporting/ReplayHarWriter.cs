@@ -1,4 +1,5 @@
 using Capture.Format.Har;
+using Capture.Format.Redaction;
 using Capture.Replay.Comparison;
 using Capture.Replay.Input;
 using Capture.Replay.Sending;
@@ -12,8 +13,10 @@ namespace Capture.Replay.Reporting;
 /// </summary>
 public static class ReplayHarWriter
 {
-    public static void Write(ReplayReport report, ReplayOptions options, Stream stream)
+    /// <param name="redaction">When set, secrets in the written entries are replaced as `capture har --redact` does.</param>
+    public static void Write(ReplayReport report, ReplayOptions options, Stream stream, RedactionRules? redaction = null)
     {
+        var redactor = redaction is null ? null : new HarRedactor(redaction);
         if (report.Exchanges is null)
             throw new InvalidOperationException("The report has no exchanges: run with KeepExchanges to write a HAR.");
         // Rebuilding the message gives exactly the headers that were sent (recording plus rewrites).
@@ -21,7 +24,11 @@ public static class ReplayHarWriter
         using var writer = new HarWriter(stream, new HarCreator { Name = "capture replay", Version = typeof(ReplayHarWriter).Assembly.GetName().Version?.ToString(3) ?? "" },
             comment: $"replay of {report.Source} against {report.Target}");
         foreach (var exchange in report.Exchanges)
-            writer.WriteEntry(Entry(exchange, factory));
+        {
+            var entry = Entry(exchange, factory);
+            redactor?.Redact(entry);
+            writer.WriteEntry(entry);
+        }
         writer.Complete();
     }
 

@@ -7,6 +7,12 @@ public sealed record ReplayReport
 {
     public required string Source { get; init; }
     public required string Target { get; init; }
+    /// <summary>SHA-256 of the input file (hex); shards of one recording share it.</summary>
+    public string? InputSha256 { get; init; }
+    /// <summary>The shard this run replayed (--shard K/N), absent for the whole recording.</summary>
+    public Input.Shard? Shard { get; init; }
+    /// <summary>The reports `capture report merge` combined into this one, absent for a single run.</summary>
+    public IReadOnlyList<string>? MergedFrom { get; init; }
     public required DateTimeOffset StartedAt { get; init; }
     public required double DurationSeconds { get; init; }
     /// <summary>The run was stopped (Ctrl+C, SIGTERM) before every request had its answer; such a run never passes.</summary>
@@ -15,7 +21,7 @@ public sealed record ReplayReport
     public required IReadOnlyList<RouteReport> Routes { get; init; }
     public required IReadOnlyList<MismatchReport> Mismatches { get; init; }
     public required IReadOnlyList<ErrorReport> Errors { get; init; }
-    /// <summary>Requests not sent because they could not go out as recorded (the first 1000).</summary>
+    /// <summary>Requests not sent because they could not go out as recorded (the first <see cref="ReportLimits.MaxListedErrors"/>).</summary>
     public required IReadOnlyList<SkippedReport> Skipped { get; init; }
     /// <summary>Mismatches counted but not listed (the list keeps the first 10 000).</summary>
     public int MismatchesNotListed { get; init; }

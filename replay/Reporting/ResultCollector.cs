@@ -12,21 +12,13 @@ namespace Capture.Replay.Reporting;
 /// </summary>
 internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
 {
-    const int MaxListedErrors = 1000;
-    // Every mismatch of a normal run is listed; the cap only keeps an hours-long --duration run
-    // against a broken route from exhausting memory. Counts stay exact.
-    const int MaxListedMismatches = 10_000;
+    const int MaxListedErrors = ReportLimits.MaxListedErrors;
+    const int MaxListedMismatches = ReportLimits.MaxListedMismatches;
     const int PreviewChars = 300;
-
-    sealed class RouteStats
-    {
-        public int Count, Matched, Mismatched, NotCompared, Errors, Skipped;
-        public readonly LatencyRecorder Replay = new(), Recorded = new();
-    }
 
     readonly Lock _lock = new();
     readonly LatencyRecorder _replay = new(), _recorded = new(), _lag = new();
-    readonly Dictionary<string, RouteStats> _routes = new(StringComparer.Ordinal);
+    readonly Dictionary<string, RouteTotals> _routes = new(StringComparer.Ordinal);
     readonly Dictionary<ReplayRequest, string> _routeOf = new(ReferenceEqualityComparer.Instance);
     readonly List<MismatchReport> _mismatches = [];
     readonly List<ErrorReport> _errors = [];
@@ -118,16 +110,16 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
     {
         lock (_lock)
         {
-            int failed = _mismatched + _errorCount + _skippedCount + (options.AllowNotCompared ? 0 : _notComparedCount);
-            double percent = _total == 0 ? 0 : Math.Round(100.0 * failed / _total, 3);
             return new ReplayReport
             {
                 Source = plan.Source,
                 Target = options.Target.ToString(),
+                InputSha256 = plan.InputSha256,
+                Shard = plan.Shard,
                 StartedAt = startedAt,
                 DurationSeconds = Math.Round(elapsed.TotalSeconds, 3),
                 Interrupted = interrupted,
-                Summary = new ReplaySummary
+                Summary = ReplayGate.Apply(new ReplaySummary
                 {
                     Planned = plan.Requests.Count,
                     Total = _total,
@@ -138,11 +130,6 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
                     Skipped = _skippedCount,
                     Retries = _retries,
                     CircuitBreaks = circuitBreaks,
-                    MismatchPercent = percent,
-                    MaxMismatchPercent = options.MaxMismatchPercent,
-                    AllowNotCompared = options.AllowNotCompared,
-                    // An interrupted run has not tested what it was asked to: it never passes.
-                    Passed = !interrupted && percent <= options.MaxMismatchPercent,
                     RequestsPerSecond = elapsed.TotalSeconds > 0 ? Math.Round(_total / elapsed.TotalSeconds, 1) : 0,
                     SkippedNotHttp = plan.SkippedNotHttp,
                     Filtered = plan.Filtered,
@@ -151,12 +138,8 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
                     ReplayLatency = _replay.Summarize(),
                     RecordedLatency = _recorded.Summarize(),
                     ScheduleLag = _lag.Summarize(),
-                },
-                Routes = _routes
-                    .OrderByDescending(r => r.Value.Count).ThenBy(r => r.Key, StringComparer.Ordinal)
-                    .Select(r => new RouteReport(r.Key, r.Value.Count, r.Value.Matched, r.Value.Mismatched, r.Value.NotCompared, r.Value.Errors, r.Value.Skipped,
-                        r.Value.Replay.Summarize(), r.Value.Recorded.Summarize()))
-                    .ToList(),
+                }, interrupted, options.MaxMismatchPercent, options.AllowNotCompared),
+                Routes = RouteTotals.Rows(_routes),
                 Mismatches = _mismatches.OrderBy(m => m.Iteration).ThenBy(m => m.Index).ToList(),
                 Errors = _errors.OrderBy(e => e.Iteration).ThenBy(e => e.Index).ToList(),
                 ErrorsNotListed = _errorsNotListed,
@@ -180,10 +163,10 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
         ? new(request.Method, outcome.Url, request.Url)
         : new(request.Method, outcome.Url, request.Url, Preview(request.Body), request.Body.Length);
 
-    RouteStats Stats(string route)
+    RouteTotals Stats(string route)
     {
         if (!_routes.TryGetValue(route, out var stats))
-            _routes[route] = stats = new RouteStats();
+            _routes[route] = stats = new RouteTotals();
         return stats;
     }
 

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using Capture.Format;
 using Capture.Format.Har;
+using Capture.Format.Json;
 using Capture.Format.Pcap;
 using Capture.Format.Records;
+using Capture.Format.Redaction;
 
 namespace Capture.Benchmarks;
 
@@ -13,6 +15,10 @@ namespace Capture.Benchmarks;
 /// If tshark is installed, `tshark -r X.pcapng -Y http -T json` is timed on a pcapng of the first
 /// part of the same traffic (tshark needs minutes and gigabytes for the whole), and our converter on
 /// that same part, so the ratio compares like with like.
+/// The same conversion with redaction is timed in the same rounds, so its cost is a ratio to the plain conversion:
+/// `--redact-name password` (the usual case: default headers plus a key most bodies do not hold), and
+/// `--redact-name customer --redact-json '$..lines[*].unitPrice'` (a worst case: keys in nearly every body,
+/// about 10 values per KB of payload become tokens).
 /// Usage: Capture.Benchmarks har [payload MB] [tshark MB]
 /// </summary>
 public static class HarBenchmark
@@ -28,7 +34,10 @@ public static class HarBenchmark
             long payload = WriteCapture(capture, megabytes << 20);
             Console.WriteLine($"har benchmark: {payload / (double)(1 << 20):F0} MB of JSON API payload, one thread, output to a null stream; MB/s per CPU second");
 
-            double read = 0, extract = 0, build = 0, convert = 0, peakMb = 0, gcShare = 0;
+            double read = 0, extract = 0, build = 0, convert = 0, peakMb = 0, gcShare = 0, redactDefault = 0, redactBodies = 0;
+            var defaultRules = new RedactionRules { Names = ["password"] };
+            var bodyRules = new RedactionRules { Names = ["customer"], JsonPaths = [JsonPathPattern.Parse("$..lines[*].unitPrice")] };
+            HarConversionSummary? redactedSummary = null;
             HarConversionSummary? summary = null;
             for (int round = 0; round < 2; round++)
             {
@@ -40,12 +49,17 @@ public static class HarBenchmark
                 gcShare = (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds / seconds;
                 convert = Math.Max(convert, payload / (double)(1 << 20) / seconds);
                 peakMb = Math.Max(peakMb, peak / (double)(1 << 20));
+                redactDefault = Math.Max(redactDefault, MBps(payload, () => ConvertFile(capture, Stream.Null, defaultRules)));
+                redactBodies = Math.Max(redactBodies, MBps(payload, () => redactedSummary = ConvertFile(capture, Stream.Null, bodyRules)));
             }
             Console.WriteLine($"  exchanges written            {summary!.Written,10:N0}");
             Console.WriteLine($"  baseline: read capture       {read,10:F0} MB/s");
             Console.WriteLine($"  stage: + exchanges           {extract,10:F0} MB/s   {extract / read:F2}x reading");
             Console.WriteLine($"  stage: + HAR entries         {build,10:F0} MB/s   {build / read:F2}x reading");
             Console.WriteLine($"  capture -> HAR               {convert,10:F0} MB/s   {convert / read:F2}x reading");
+            Console.WriteLine($"  capture -> HAR, redacting:");
+            Console.WriteLine($"    --redact-name password     {redactDefault,10:F0} MB/s   {redactDefault / convert:F2}x without redaction");
+            Console.WriteLine($"    customer, $..unitPrice     {redactBodies,10:F0} MB/s   {redactBodies / convert:F2}x without redaction ({redactedSummary!.RedactedValues:N0} values redacted)");
             Console.WriteLine($"  peak working set (convert)   {peakMb,10:F0} MB");
             Console.WriteLine($"  time in GC pauses (convert)  {gcShare,10:P0}");
 
@@ -72,10 +86,10 @@ public static class HarBenchmark
         return payload;
     }
 
-    private static HarConversionSummary ConvertFile(string path, Stream output)
+    private static HarConversionSummary ConvertFile(string path, Stream output, RedactionRules? redaction = null)
     {
         using var reader = CaptureReader.Open(path);
-        return HarConversion.Run(reader, output);
+        return HarConversion.Run(reader, output, new HarConversionOptions { Redaction = redaction });
     }
 
     /// <summary>The conversion without its later stages, to see where the time goes.</summary>

@@ -9,6 +9,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["pcap"] = PcapBenchmark.Run,
     ["replay"] = ReplayBenchmark.Run,
     ["har"] = HarBenchmark.Run,
+    ["http2"] = Http2Benchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Capture.Tests.Shared;
 using Capture.EndToEnd.Tests.Cli;
 
 namespace Capture.EndToEnd.Tests;
@@ -169,16 +170,5 @@ internal static class PcapTshark
         }
     }
 
-    private static string Find()
-    {
-        string? path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, "tshark")).FirstOrDefault(File.Exists);
-        if (path is not null)
-            return path;
-        const string reason = "tshark is not installed (apt-get install tshark).";
-        if (Environment.GetEnvironmentVariable("CAPTURE_REQUIRE_TOOLS") == "1")
-            Assert.Fail(reason + " CAPTURE_REQUIRE_TOOLS=1 makes this a failure.");
-        Assert.Skip(reason);
-        return "";
-    }
+    private static string Find() => ToolRequirement.Find("tshark", "apt-get install tshark");
 }

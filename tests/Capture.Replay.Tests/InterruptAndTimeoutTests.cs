@@ -49,15 +49,17 @@ public class InterruptAndTimeoutTests : IDisposable
     }
 
     [Fact]
-    public async Task A_slow_speed_over_start_times_millennia_apart_warns_and_waits_until_interrupted()
+    public async Task A_slow_speed_over_start_times_a_century_apart_warns_and_waits_until_interrupted()
     {
         await using var target = new RawTcpTarget(RawTcpTarget.Behaviour.Answer);
-        const double Millennia = 7000 * 365.25 * 86_400_000;
-        var har = new HarBuilder().Add("GET", "http://prod/a", responseText: "same").Add("GET", "http://prod/b", responseText: "same", atMs: Millennia);
+        // 170 years: the furthest apart two start times can be that the HAR reader accepts (1970-2199);
+        // at the slowest speed that is 170,000 years of schedule.
+        const double Centuries = 170 * 365.25 * 86_400_000;
+        var har = new HarBuilder().Add("GET", "http://prod/a", responseText: "same").Add("GET", "http://prod/b", responseText: "same", atMs: Centuries);
         string file = Path.Combine(_dir, "ages.har");
         File.WriteAllText(file, har.ToJson());
         string report = Path.Combine(_dir, "report.json");
-        using var replay = CaptureProcess.Start("replay", file, "--target", target.BaseUri.ToString(), "--speed", "0.1", "--report", report);
+        using var replay = CaptureProcess.Start("replay", file, "--target", target.BaseUri.ToString(), "--speed", "0.001", "--report", report);
 
         var waited = Stopwatch.StartNew();
         while (target.RequestHeads().Count < 1 && waited.Elapsed < TimeSpan.FromSeconds(20))
@@ -66,10 +68,10 @@ public class InterruptAndTimeoutTests : IDisposable
         var (exit, _, stderr) = await replay.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.True(exit == 130, $"exit {exit}: {stderr}");
-        Assert.Matches(@"^capture: the recording spans .*; at --speed 0\.1 the replay takes about 25,567,500 days \(", stderr);
+        Assert.Matches(@"^capture: the recording spans .*; at --speed 0\.001 the replay takes about 62,092,500 days \(", stderr);
         using var json = JsonDocument.Parse(File.ReadAllText(report));
         Assert.True(json.RootElement.GetProperty("interrupted").GetBoolean());
-        Assert.Single(target.RequestHeads()); // the first request went out, the second is ten thousand years away
+        Assert.Single(target.RequestHeads()); // the first request went out, the second is 170,000 years away
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Capture.Format.Json;
 using Capture.Replay.Comparison;
 
 namespace Capture.Replay.Tests;

@@ -4,6 +4,7 @@ using System.Text;
 using Capture.Format.Har;
 using Capture.Format.Reassembly;
 using Capture.Format.Records;
+using Capture.Format.Redaction;
 using Capture.Format.Tests.Reassembly;
 
 namespace Capture.Format.Tests.Har;
@@ -200,7 +201,7 @@ public class HarConversionTests
         var options = new HarConversionOptions
         {
             Filter = new ExchangeFilter { Pid = 321, Method = "GET", PathPrefix = "/search" },
-            RedactNames = ["token", "pw"],
+            Redaction = new RedactionRules { Names = ["token", "pw"] },
         };
         var (log, summary, path) = Convert(script, options);
         try
@@ -208,10 +209,11 @@ public class HarConversionTests
             HarValidatorTool.AssertValid(path);
             var entry = Assert.Single(log.Entries);
             Assert.Equal(8, summary.SkippedByFilter);
-            Assert.Equal("[redacted]", entry.Request.Headers.Single(h => h.Name == "Authorization").Value);
-            Assert.Equal("[redacted]", entry.Request.Headers.Single(h => h.Name == "Cookie").Value);
-            Assert.All(entry.Request.Cookies.Concat(entry.Response.Cookies), c => Assert.Equal("[redacted]", c.Value));
-            Assert.Equal("[redacted]", entry.Request.QueryString.Single(q => q.Name == "token").Value);
+            Assert.StartsWith(RedactionTokens.Prefix, entry.Request.Headers.Single(h => h.Name == "Authorization").Value);
+            Assert.StartsWith(RedactionTokens.Prefix, entry.Request.Headers.Single(h => h.Name == "Cookie").Value);
+            Assert.All(entry.Request.Cookies.Concat(entry.Response.Cookies), c => Assert.StartsWith(RedactionTokens.Prefix, c.Value));
+            Assert.StartsWith(RedactionTokens.Prefix, entry.Request.QueryString.Single(q => q.Name == "token").Value);
+            Assert.Contains("token=redacted%3A", entry.Request.Url);
             Assert.DoesNotContain("abc", entry.Request.Url);
             Assert.Contains("lang=en", entry.Request.Url);
             Assert.DoesNotContain("xyz", File.ReadAllText(path));
@@ -227,10 +229,11 @@ public class HarConversionTests
     public void Redaction_of_form_fields_removes_them_from_the_text_too()
     {
         var (script, _) = Scenario();
-        var (log, _, path) = Convert(script, new HarConversionOptions { Filter = new ExchangeFilter { Method = "POST" }, RedactNames = ["pw"] });
+        var (log, _, path) = Convert(script, new HarConversionOptions { Filter = new ExchangeFilter { Method = "POST" }, Redaction = new RedactionRules { Names = ["pw"] } });
         File.Delete(path);
         var post = Assert.Single(log.Entries).Request.PostData!;
-        Assert.Equal("[redacted]", post.Params.Single(p => p.Name == "pw").Value);
-        Assert.DoesNotContain("cret", post.Text);
+        string token = post.Params.Single(p => p.Name == "pw").Value!;
+        Assert.StartsWith(RedactionTokens.Prefix, token);
+        Assert.Equal("user=bob&pw=" + Uri.EscapeDataString(token), post.Text);
     }
 }

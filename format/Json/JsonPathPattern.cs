@@ -1,9 +1,10 @@
 using System.Globalization;
 
-namespace Capture.Replay.Comparison;
+namespace Capture.Format.Json;
 
 /// <summary>
-/// A JSONPath-like selector for fields to ignore when comparing bodies:
+/// A JSONPath-like selector of locations in a JSON document, shared by replay's <c>--ignore-json</c>
+/// and the HAR redaction's <c>--redact-json</c> so that both read paths the same way:
 /// <c>$.a.b</c>, <c>$.items[*].id</c>, <c>$.items[0]</c>, <c>$['odd key']</c>, <c>$..timestamp</c>, <c>$.*</c>.
 /// It only matches locations; it never evaluates expressions.
 /// </summary>
@@ -15,7 +16,12 @@ public sealed class JsonPathPattern
     readonly Step[] _steps;
     public string Text { get; }
 
-    JsonPathPattern(string text, Step[] steps) { Text = text; _steps = steps; }
+    readonly bool _hasDescendant;
+
+    JsonPathPattern(string text, Step[] steps) { Text = text; _steps = steps; _hasDescendant = steps.Any(s => s.Descendant); }
+
+    /// <summary>The key every selected location ends with, or null when it may end in any key or index ($.*, [*], [0], $).</summary>
+    public string? LastName => _steps.Length > 0 && _steps[^1] is { AnyChild: false, Name: { } name } ? name : null;
 
     public static JsonPathPattern Parse(string text)
     {
@@ -71,7 +77,18 @@ public sealed class JsonPathPattern
     }
 
     /// <summary>Does the pattern select the node at <paramref name="location"/> (property names and array indexes from the root)?</summary>
-    public bool Matches(IReadOnlyList<PathSegment> location) => Match(0, location, 0);
+    public bool Matches(IReadOnlyList<PathSegment> location)
+    {
+        // Cheap refusals first (redaction asks this for every value of every body): each step takes one
+        // segment, so the last step lands on the last segment and, without "..", the depths are equal.
+        if (_steps.Length == 0)
+            return location.Count == 0;
+        if (location.Count < _steps.Length || !StepMatches(_steps[^1], location[^1]))
+            return false;
+        if (!_hasDescendant && location.Count != _steps.Length)
+            return false;
+        return Match(0, location, 0);
+    }
 
     bool Match(int step, IReadOnlyList<PathSegment> location, int at)
     {
@@ -93,16 +110,4 @@ public sealed class JsonPathPattern
         s.AnyChild ||
         (s.Name is not null && segment.Name == s.Name) ||
         (s.Index is int i && segment.Index == i);
-}
-
-/// <summary>One step of a location in a JSON document: a property name or an array index.</summary>
-public readonly record struct PathSegment(string? Name, int? Index)
-{
-    public static PathSegment Property(string name) => new(name, null);
-    public static PathSegment Element(int index) => new(null, index);
-
-    public static string Format(IEnumerable<PathSegment> location) =>
-        "$" + string.Concat(location.Select(s => s.Name is null ? $"[{s.Index}]" : IsPlain(s.Name) ? "." + s.Name : $"['{s.Name}']"));
-
-    static bool IsPlain(string name) => name.Length > 0 && name.All(c => char.IsLetterOrDigit(c) || c == '_' || c == '-');
 }

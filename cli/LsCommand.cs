@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Capture.Format;
+using Capture.Format.Listing;
+using Capture.Format.Reassembly;
+
+namespace Capture.Cli;
+
+/// <summary>`capture ls FILE [--follow] [filters] [--json]`: one line per exchange, as soon as it is complete.</summary>
+public static class LsCommand
+{
+    /// <summary>How often a followed file is checked for new blocks.</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// How far behind the wall clock a followed recording's file may be: the recorder writes a block
+    /// at least every second. An exchange waiting for its other end (both ends traced) is shown alone
+    /// once the file could no longer hold that end.
+    /// </summary>
+    private static readonly TimeSpan RecorderFlushLag = TimeSpan.FromSeconds(1.2);
+
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static Command Create()
+    {
+        var file = new Argument<string>("file") { Description = "The capture file (.tcap), possibly one `capture record` is still writing." };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep reading as the file grows (like tail -f) until the recording ends or Ctrl-C." };
+        var pid = new Option<int?>("--pid") { Description = "Only exchanges of this process id." };
+        var filters = new ExchangeFilterOptions("exchanges");
+        var json = new Option<bool>("--json") { Description = "One JSON object per line (NDJSON) instead of text." };
+        var command = new Command("ls", "List the HTTP exchanges of a capture, one line each, as soon as each is complete.") { file, follow, pid, json };
+        filters.AddTo(command);
+        command.SetAction(parsed => VerbRunner.Run(() =>
+        {
+            string path = parsed.GetValue(file)!;
+            var filter = filters.Build(parsed, parsed.GetValue(pid));
+            bool asJson = parsed.GetValue(json);
+            using var reader = OpenInput(path);
+            using var stop = new CancellationTokenSource();
+            void OnSignal(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+            List(reader, filter, parsed.GetValue(follow), line => Console.Out.WriteLine(asJson ? JsonSerializer.Serialize(line, Json) : line.ToText()), stop.Token);
+            if (reader.Stats.CorruptBlocks > 0)
+                Console.Error.WriteLine($"capture: {path} has {reader.Stats.CorruptBlocks} corrupt block(s); every intact block was read.");
+            return stop.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>Reads what the file holds (and, following, what it comes to hold), printing each exchange that passes the filter when it completes.</summary>
+    internal static void List(CaptureReader reader, ExchangeFilter filter, bool follow, Action<ExchangeLine> print, CancellationToken stop)
+    {
+        var extractor = new ExchangeExtractor(reader.Header, []);
+        void PrintReady()
+        {
+            foreach (var exchange in extractor.TakeReady())
+                if (exchange.Request is not null && filter.Matches(exchange))
+                    print(ExchangeLine.From(exchange, reader.Header));
+        }
+        while (!stop.IsCancellationRequested)
+        {
+            foreach (var record in reader.ReadRecords())
+            {
+                extractor.Add(record);
+                PrintReady();
+                if (stop.IsCancellationRequested)
+                    break;
+            }
+            if (!follow || reader.Stats.CleanClose)
+                break;
+            extractor.AdvanceClock(reader.Header.ToCaptureClock(DateTimeOffset.UtcNow - RecorderFlushLag));
+            PrintReady();
+            stop.WaitHandle.WaitOne(PollInterval);
+        }
+        extractor.Finish();
+        PrintReady();
+    }
+
+    private static CaptureReader OpenInput(string path)
+    {
+        if (Directory.Exists(path))
+            throw new UserError($"{path} is a directory, not a capture file.", ExitCodes.BadInput);
+        if (!File.Exists(path))
+            throw new UserError($"File not found: {path}.", ExitCodes.BadInput);
+        return CaptureReader.Open(path);
+    }
+}

@@ -1,0 +1,19 @@
+namespace Capture.Traffic;
+
+/// <summary>
+/// A protocol parser for one connection: both directions' bytes in stream order, holes as lengths,
+/// exchanges out through the callback it was made with. HTTP/2 (<see cref="Http2.Http2Connection"/>)
+/// implements it; HTTP/1.x is meant to sit behind it too, so that stream ordering, gaps and sinks
+/// need not know the protocol.
+/// </summary>
+public interface IConnectionParser : IDisposable
+{
+    /// <param name="data">Bytes in stream order. The parser copies what it keeps.</param>
+    void OnData(TrafficDirection direction, ReadOnlyMemory<byte> data, ulong timestampNs);
+
+    /// <summary><paramref name="bytes"/> of this direction were never captured at this point.</summary>
+    void OnGap(TrafficDirection direction, long bytes, ulong timestampNs);
+
+    /// <summary>The connection closed or the capture ended: everything still open is handed out, marked.</summary>
+    void OnEnd(ulong timestampNs);
+}

@@ -1,0 +1,92 @@
+using System.Text.RegularExpressions;
+using Capture.Recorder.Tls.Go;
+
+namespace Capture.Recorder.Tests.Go;
+
+/// <summary>Finding crypto/tls's Read and Write, and every return of Read, in real Go binaries, stripped or not.</summary>
+public class GoTlsFinderTests
+{
+    [Fact]
+    public void A_go_https_server_has_both_functions_named_by_its_symbol_table_and_its_version()
+    {
+        var found = GoTlsFinder.Find(GoPrograms.Server, out string whyNot);
+
+        Assert.True(found is not null, whyNot);
+        Assert.True(found.FromSymbols);
+        Assert.Equal(GoPrograms.ToolchainVersion, found.Version.Text);
+        Assert.True(found.Version.HasRegisterAbi);
+        Assert.NotEqual(found.WriteEntry, found.ReadEntry);
+        Assert.NotEmpty(found.ReadReturns);
+        Assert.All(found.ReadReturns, r => Assert.True(r > found.ReadEntry));
+        byte[] file = File.ReadAllBytes(GoPrograms.Server);
+        Assert.All(found.ReadReturns, r => Assert.Equal(0xC3, file[r])); // each is a RET (near return, no immediate)
+    }
+
+    [Fact]
+    public void The_stripped_binary_gives_the_same_offsets_from_its_function_table()
+    {
+        var full = GoTlsFinder.Find(GoPrograms.Server, out _)!;
+        var noSymbols = Assert.Throws<InvalidOperationException>(() => Symbols(GoPrograms.StrippedServer)); // really stripped
+        Assert.Contains("no symbol", noSymbols.Message);
+
+        var stripped = GoTlsFinder.Find(GoPrograms.StrippedServer, out string whyNot);
+
+        Assert.True(stripped is not null, whyNot);
+        Assert.False(stripped.FromSymbols);
+        Assert.Equal(full.WriteEntry, stripped.WriteEntry);
+        Assert.Equal(full.ReadEntry, stripped.ReadEntry);
+        Assert.Equal(full.ReadReturns, stripped.ReadReturns);
+        Assert.Equal(full.Version, stripped.Version);
+    }
+
+    [Fact]
+    public void Every_return_go_tool_objdump_lists_is_found_and_no_other()
+    {
+        var found = GoTlsFinder.Find(GoPrograms.Server, out _)!;
+        // Go's own disassembler, independent of the decoder under test: lines are "file:line 0xADDR bytes RET".
+        string listing = GoPrograms.Run("go", Path.GetTempPath(), "tool", "objdump", "-s", @"^crypto/tls\.\(\*Conn\)\.Read$", GoPrograms.Server);
+        var addresses = Regex.Matches(listing, @"\s0x([0-9a-f]+)\s+[0-9a-f]+\s+RET\b").Select(m => Convert.ToUInt64(m.Groups[1].Value, 16)).ToList();
+        ulong firstInstruction = Convert.ToUInt64(Regex.Match(listing, @"\s0x([0-9a-f]+)\s").Groups[1].Value, 16);
+
+        Assert.NotEmpty(addresses);
+        // objdump prints virtual addresses; the finder gives file offsets: the same distance from the entry.
+        Assert.Equal(addresses.Select(a => a - firstInstruction), found.ReadReturns.Select(r => r - found.ReadEntry));
+    }
+
+    [Fact]
+    public void Programs_that_cannot_be_probed_say_why()
+    {
+        Assert.Null(GoTlsFinder.Find(GoPrograms.WithoutTls, out string noTls));
+        Assert.Contains("without crypto/tls", noTls);
+        Assert.Null(GoTlsFinder.Find("/usr/bin/curl", out string notGo));
+        Assert.Contains("not a Go program", notGo);
+        Assert.Null(GoTlsFinder.Find("/etc/hostname", out string notElf));
+        Assert.Contains("not an x86-64 ELF", notElf);
+    }
+
+    [Fact]
+    public void Damaged_go_binaries_are_refused_never_a_crash()
+    {
+        byte[] original = File.ReadAllBytes(GoPrograms.StrippedServer);
+        string damaged = Path.Combine(Path.GetTempPath(), $"capture-go-damaged-{Guid.NewGuid():N}");
+        var random = new Random(1234);
+        try
+        {
+            for (int round = 0; round < 40; round++)
+            {
+                byte[] copy = round % 2 == 0 ? original[..random.Next(64, original.Length)] : (byte[])original.Clone();
+                for (int flips = 0; round % 2 == 1 && flips < 200; flips++)
+                    copy[random.Next(copy.Length)] ^= (byte)(1 << random.Next(8));
+                File.WriteAllBytes(damaged, copy);
+                var found = GoTlsFinder.Find(damaged, out string whyNot); // must return, one way or the other
+                Assert.True(found is not null || whyNot.Length > 0);
+            }
+        }
+        finally
+        {
+            File.Delete(damaged);
+        }
+    }
+
+    private static string Symbols(string binary) => GoPrograms.Run("go", Path.GetTempPath(), "tool", "nm", binary);
+}
