@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
+using Capture.Tests.Shared;
 
 namespace Capture.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
 /// The small C clients in Infrastructure/Native (socket calls that .NET and Python cannot make:
 /// sendmmsg, recvmmsg, io_uring), compiled with the system's cc at first use and run against a
-/// port. Without a C compiler the test is skipped, or fails under CAPTURE_REQUIRE_TOOLS=1.
+/// port. Without a C compiler the test is skipped, or fails under CAPTURE_REQUIRE_TOOLS=1 (ToolRequirement).
 /// </summary>
 public static class NativeClient
 {
@@ -44,7 +45,7 @@ public static class NativeClient
 
     private static async Task<string> BuildAsync(string name)
     {
-        string compiler = FindCompiler();
+        string compiler = ToolRequirement.Find("cc", "apt-get install gcc");
         string program = Path.Combine(BuildDirectory, name);
         await BuildLock.WaitAsync();
         try
@@ -62,18 +63,5 @@ public static class NativeClient
         {
             BuildLock.Release();
         }
-    }
-
-    private static string FindCompiler()
-    {
-        string? path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, "cc")).FirstOrDefault(File.Exists);
-        if (path is not null)
-            return path;
-        const string reason = "no C compiler (cc) to build the test's native client (apt-get install gcc).";
-        if (Environment.GetEnvironmentVariable("CAPTURE_REQUIRE_TOOLS") == "1")
-            Assert.Fail(reason + " CAPTURE_REQUIRE_TOOLS=1 makes this a failure.");
-        Assert.Skip(reason);
-        return "";
     }
 }
