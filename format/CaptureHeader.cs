@@ -11,6 +11,9 @@ public sealed record CaptureHeader(
     long MonotonicToWallOffsetNs,
     IReadOnlyDictionary<string, string> Options)
 {
+    /// <summary>The <see cref="Options"/> key that says which kernel hooks recorded the file: "socket" or "syscall" (absent before it existed: syscall).</summary>
+    public const string DataPathOption = "data-path";
+
     /// <summary>The format version this header was read from (set by the reader).</summary>
     public FormatVersion Version { get; init; } = FormatVersion.Current;
 

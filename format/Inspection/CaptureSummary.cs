@@ -17,6 +17,9 @@ public sealed record CaptureSummary
     public required long DataEvents { get; init; }
     public required long DataBytes { get; init; }
     public required long CutBytes { get; init; }
+    /// <summary>Gaps of socket calls that had no user buffer to read (io_uring, splice, kernel senders): their bytes are part of CutBytes.</summary>
+    public required long NoBufferGaps { get; init; }
+    public required long NoBufferBytes { get; init; }
     public required long LostEvents { get; init; }
     public required long LostBytes { get; init; }
     public required DateTimeOffset? FirstTimestamp { get; init; }
@@ -24,13 +27,15 @@ public sealed record CaptureSummary
     public required string HostName { get; init; }
     public required string KernelRelease { get; init; }
     public required string RecorderVersion { get; init; }
+    /// <summary>Which kernel hooks recorded the file ("socket" or "syscall"); null when the file does not say.</summary>
+    public required string? DataPath { get; init; }
     public required IReadOnlyList<ProcessSummary> Processes { get; init; }
 
     public static CaptureSummary Compute(CaptureReader reader)
     {
         var connections = new HashSet<ulong>();
         var processes = new SortedDictionary<int, string>();
-        long dataEvents = 0, dataBytes = 0, cutBytes = 0, lostEvents = 0, lostBytes = 0;
+        long dataEvents = 0, dataBytes = 0, cutBytes = 0, lostEvents = 0, lostBytes = 0, noBufferGaps = 0, noBufferBytes = 0;
         ulong? first = null, last = null;
 
         foreach (var record in reader.ReadRecords())
@@ -47,6 +52,11 @@ public sealed record CaptureSummary
                     dataEvents++;
                     dataBytes += d.Payload.Length;
                     cutBytes += (long)d.CutBytes;
+                    if ((d.Flags & DataFlags.NoUserBuffer) != 0)
+                    {
+                        noBufferGaps++;
+                        noBufferBytes += (long)d.CutBytes;
+                    }
                     break;
                 case ConnectionOpenedRecord c:
                     connections.Add(c.ConnectionId);
@@ -77,6 +87,8 @@ public sealed record CaptureSummary
             DataEvents = dataEvents,
             DataBytes = dataBytes,
             CutBytes = cutBytes,
+            NoBufferGaps = noBufferGaps,
+            NoBufferBytes = noBufferBytes,
             LostEvents = lostEvents,
             LostBytes = lostBytes,
             FirstTimestamp = first is null ? null : reader.Header.ToWallClock(first.Value),
@@ -84,6 +96,7 @@ public sealed record CaptureSummary
             HostName = reader.Header.HostName,
             KernelRelease = reader.Header.KernelRelease,
             RecorderVersion = reader.Header.RecorderVersion,
+            DataPath = reader.Header.Options.TryGetValue(CaptureHeader.DataPathOption, out string? path) ? path : null,
             Processes = processes.Select(p => new ProcessSummary(p.Key, p.Value)).ToList(),
         };
     }
