@@ -52,6 +52,7 @@ public static class InspectCommand
         Row("connections", $"{s.Connections}");
         Row("data", $"{s.DataEvents} events, {s.DataBytes:N0} bytes" + (s.CutBytes > 0 ? $", {s.CutBytes:N0} bytes cut" : ""));
         Row("lost", $"{s.LostEvents} events, {s.LostBytes:N0} bytes");
+        Row("hosts", string.Join(", ", s.Hosts.Select(h => $"{h.Name}{(h.BootId.Length > 0 ? $" (boot {h.BootId})" : "")}: {h.Connections} connection(s)")));
         Row("processes", s.Processes.Count == 0 ? "-" : string.Join(", ", s.Processes.Select(p => $"{p.Name} ({p.Pid})")));
         AnsiConsole.Write(table);
     }

@@ -11,6 +11,7 @@ root.Subcommands.Add(RecordCommand.Create());
 root.Subcommands.Add(PcapCommand.Create());
 root.Subcommands.Add(HarCommand.Create());
 root.Subcommands.Add(LsCommand.Create());
+root.Subcommands.Add(MergeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(DemoServiceCommand.Create());
 

@@ -10,8 +10,9 @@ namespace Capture.Format;
 /// </summary>
 internal sealed class SegmentMapping(CaptureHeader first, CaptureHeader segment, long index)
 {
+    private readonly ushort _index = (ushort)index;
     private readonly ulong _clockShift = unchecked((ulong)(segment.MonotonicToWallOffsetNs - first.MonotonicToWallOffsetNs));
-    private readonly ulong _idSpace = (ulong)index << 48;
+    private readonly ulong _idSpace = (ulong)index << HostRecord.SpaceShift;
 
     public CaptureRecord Map(CaptureRecord record) => record switch
     {
@@ -26,6 +27,7 @@ internal sealed class SegmentMapping(CaptureHeader first, CaptureHeader segment,
         ProcessRecord p => p with { TimestampNs = Time(p.TimestampNs) },
         LossRecord l => l with { TimestampNs = Time(l.TimestampNs) },
         TrailerRecord t => t with { TimestampNs = Time(t.TimestampNs) },
+        HostRecord h => h with { TimestampNs = Time(h.TimestampNs), IdSpace = (ushort)(h.IdSpace ^ _index) },
         _ => record,
     };
 
