@@ -105,7 +105,7 @@ public sealed class CaptureMerger
         {
             Current = _records.MoveNext() ? _records.Current : null;
             if (Current is not null)
-                WallNs = OutputTime(Current.TimestampNs);
+                WallNs = Current is HostRecord ? 0 : OutputTime(Current.TimestampNs); // a host record is not copied: its time does not matter
             return Current is not null;
         }
 
