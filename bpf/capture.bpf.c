@@ -2,12 +2,18 @@
 /*
  * capture: records the bytes HTTP/1.x clients and servers move over TCP sockets.
  *
- * Syscall tracepoints only (this kernel family has no kprobes/fentry): arguments
- * are stashed at sys_enter in the thread's task storage and acted on at sys_exit, where the
- * return value says how many bytes really moved. Connections are keyed by
- * (tgid << 32 | fd) and carry a kernel-assigned 64-bit id, so a reused fd is a
- * new connection. Protocol inference and the user's filters run here, so that
- * uninteresting traffic never reaches the ring buffer.
+ * Two data paths, one loaded per recording (cfg.data_path; the loader turns the other's
+ * programs off), no kprobes/fentry on the kernels we target:
+ * - socket path (Linux >= 6.3): tp_btf/sock_send_length and sock_recv_length fire once per
+ *   socket call after the bytes moved; the user buffer comes from the syscall's saved
+ *   registers, connection state lives in the socket's own storage (sk_conns) and ends with
+ *   the socket (inet_sock_set_state to CLOSE). See "socket path" below.
+ * - syscall path (any kernel): arguments are stashed at sys_enter in the thread's task
+ *   storage and acted on at sys_exit, where the return value says how many bytes really
+ *   moved. Connections are keyed by (tgid << 32 | fd) and carry a kernel-assigned 64-bit id,
+ *   so a reused fd is a new connection.
+ * Protocol inference and the user's filters run here, so that uninteresting traffic never
+ * reaches the ring buffer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -46,6 +52,7 @@ enum syscall_kind {
 	SC_ACCEPT,
 	SC_CONNECT,
 	SC_SENDFILE,
+	SC_NO_BUFFER,    /* socket path: bytes moved without a user buffer we can read */
 };
 
 /*
@@ -69,7 +76,20 @@ struct emit_state {
 	__u8 reserved[2];
 };
 
-/* What sys_enter saw, for sys_exit to act on. */
+/*
+ * Socket path: where this thread is within one syscall that moves several messages
+ * (sendmmsg/recvmmsg) or several chunks (sendfile), since the socket tracepoint fires once per
+ * message or chunk and no syscall tracepoint marks where a call begins.
+ */
+struct call_progress {
+	__u64 arg;   /* mmsg: the message vector; sendfile: in_fd << 32 | out_fd */
+	__u64 start; /* sendfile: the source file offset the call started from */
+	__u64 done;  /* sendfile: bytes the call sent so far; mmsg: length of the last message */
+	__u32 nr;    /* syscall number; 0 when none */
+	__u32 next;  /* mmsg: index of the next message of the vector */
+};
+
+/* What sys_enter saw, for sys_exit to act on (socket path: the current call, and the thread's progress within it). */
 struct stash {
 	__u64 buf;         /* buffer or iovec array */
 	__u64 count;       /* buffer length or iovec count */
@@ -80,6 +100,7 @@ struct stash {
 	__u32 reserved;
 	__u64 enter_ns;    /* connect: when the call began */
 	struct emit_state emit;
+	struct call_progress progress;
 };
 
 enum verdict {
@@ -98,8 +119,10 @@ struct conn {
 	__u8 reported; /* the open event was sent */
 	__u8 tls;      /* TLS socket: its syscall bytes are ciphertext, never data; plaintext comes from the OpenSSL probes */
 	__u8 reserved[3];
-	__u64 opened_ns;  /* accept() returned; 0 when not observed */
+	__u64 opened_ns;  /* accept() returned (socket path: the handshake ended); 0 when not observed */
 	__u64 connect_ns; /* connect() began; 0 when not observed */
+	__u32 tgid;       /* socket path: the process whose call reported the connection (its open record's pid) */
+	__s32 fd;         /* socket path: that call's fd, -1 when the call had none */
 };
 
 struct {
@@ -371,6 +394,7 @@ struct ssl_call {
 	__u64 buf;     /* plaintext buffer */
 	__u64 len_out; /* _ex variants: where OpenSSL stores the byte count; 0 otherwise */
 	__u64 sp;      /* stack pointer at entry: tells this call's return from a nested call's */
+	__u64 sk;      /* socket path: the socket used under this call, 0 until a socket tracepoint shows it */
 	__s32 fd;      /* socket used under this call, -1 until a syscall shows it */
 	__u8 active;
 	__u8 dir;      /* enum capture_direction of the plaintext */
@@ -397,6 +421,27 @@ struct {
 	__type(key, struct ssl_key);
 	__type(value, __s32);
 } ssl_fds SEC(".maps");
+
+/* Socket path: SSL* -> the socket's address, as ssl_fds. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ssl_key);
+	__type(value, __u64);
+} ssl_socks SEC(".maps");
+
+/*
+ * Socket path: the plaintext side of a TLS connection, keyed by the socket's address. The
+ * uprobes cannot reach socket storage (a uprobe has no socket pointer the verifier trusts),
+ * so the plaintext stream positions live here, under the same connection id as the socket's
+ * entry in sk_conns; the entry goes when the socket closes.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct conn);
+} tls_conns SEC(".maps");
 
 /* Positions count plaintext from now on: forget ciphertext counted before the socket was known as TLS. */
 static __always_inline void mark_tls(struct conn *c)
@@ -599,8 +644,9 @@ static __always_inline void send_open_event(__u32 tgid, __s32 fd, struct conn *c
  * open may be seen in the middle of a body, so they stay undecided until a call starts
  * with a request or response line.
  */
-static __noinline void decide(__u32 tgid, struct stash *s, struct conn *c, __u64 moved, __u8 dir)
+static __noinline void decide(struct stash *s, struct conn *c, struct sock *known_sk, __u64 moved, __u8 dir)
 {
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u64 word = first_bytes(s, moved);
 	if (cfg.tls && !c->tls && moved >= 3 && is_tls_record(word)) {
 		/* A handshake (or, on an already-open socket, a record): stays undecided until plaintext shows HTTP. */
@@ -618,7 +664,8 @@ static __noinline void decide(__u32 tgid, struct stash *s, struct conn *c, __u64
 		bool egress = dir == CAPTURE_DIR_EGRESS;
 		c->role = request == egress ? CAPTURE_ROLE_CLIENT : CAPTURE_ROLE_SERVER;
 	}
-	struct sock *sk = tcp_sock_of_fd(s->fd);
+	/* The syscall path finds the socket from the fd, only now that the bytes look like HTTP. */
+	struct sock *sk = known_sk ? known_sk : tcp_sock_of_fd(s->fd);
 	if (!port_selected(sk)) {
 		c->verdict = VERDICT_IGNORE;
 		return;
@@ -884,22 +931,31 @@ static __always_inline void emit_payload(__u32 tgid, struct stash *s, struct con
 	send_cut(x, cut);
 }
 
+/*
+ * The `moved` bytes of a call on connection c: decides an undecided connection on them (when
+ * can_decide: they are in a user buffer, or --all-tcp keeps any connection), then takes their
+ * stream position into *offset. True when they are to be recorded.
+ */
+static __always_inline bool take_position(struct stash *s, struct conn *c, struct sock *sk, __u64 moved, __u8 dir,
+					  bool can_decide, __u64 *offset)
+{
+	if (c->verdict == VERDICT_UNDECIDED && can_decide)
+		decide(s, c, sk, moved, dir);
+	if (c->tls)
+		return false; /* the handshake that told: ciphertext */
+	*offset = __sync_fetch_and_add(&c->pos[dir & 1], moved);
+	return c->verdict == VERDICT_CAPTURE;
+}
+
 /* sys_exit of a data call with `moved` bytes: advance the stream position, decide, send the bytes. */
 static __always_inline void handle_data(struct stash *s, __u64 moved, __u8 dir)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u64 key = conn_key(tgid, s->fd);
 	struct conn *c = bpf_map_lookup_elem(&conns, &key);
-	if (!c)
-		return;
-	if (c->verdict == VERDICT_UNDECIDED)
-		decide(tgid, s, c, moved, dir);
-	if (c->tls)
-		return; /* the handshake that told: ciphertext */
-	__u64 offset = __sync_fetch_and_add(&c->pos[dir & 1], moved);
-	if (c->verdict != VERDICT_CAPTURE)
-		return;
-	emit_payload(tgid, s, c, offset, moved, dir, bpf_ktime_get_ns());
+	__u64 offset;
+	if (c && take_position(s, c, NULL, moved, dir, true, &offset))
+		emit_payload(tgid, s, c, offset, moved, dir, bpf_ktime_get_ns());
 }
 
 /* The stash entry is the working state of the exit, and is removed on every path. */
@@ -1119,6 +1175,25 @@ int exit_connect(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
+/* The end of a reported connection, with the stream lengths seen. */
+static __always_inline void send_close_event(__u32 tgid, struct conn *c)
+{
+	struct capture_conn_close_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		struct capture_counters *k = my_counters();
+		if (k)
+			__sync_fetch_and_add(&k->ringbuf_full_events, 1);
+		return;
+	}
+	e->hdr.type = CAPTURE_EVENT_CONN_CLOSE;
+	e->hdr.tgid = tgid;
+	e->hdr.timestamp_ns = bpf_ktime_get_ns();
+	e->hdr.conn_id = c->id;
+	e->bytes_sent = c->pos[CAPTURE_DIR_EGRESS];
+	e->bytes_received = c->pos[CAPTURE_DIR_INGRESS];
+	bpf_ringbuf_submit(e, wakeup_flag());
+}
+
 SEC("tracepoint/syscalls/sys_enter_close")
 int enter_close(struct trace_event_raw_sys_enter *ctx)
 {
@@ -1138,22 +1213,8 @@ int exit_close(struct trace_event_raw_sys_exit *ctx)
 	struct conn *c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
 		return 0;
-	if (c->reported) {
-		struct capture_conn_close_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-		if (e) {
-			e->hdr.type = CAPTURE_EVENT_CONN_CLOSE;
-			e->hdr.tgid = tgid;
-			e->hdr.timestamp_ns = bpf_ktime_get_ns();
-			e->hdr.conn_id = c->id;
-			e->bytes_sent = c->pos[CAPTURE_DIR_EGRESS];
-			e->bytes_received = c->pos[CAPTURE_DIR_INGRESS];
-			bpf_ringbuf_submit(e, wakeup_flag());
-		} else {
-			struct capture_counters *k = my_counters();
-			if (k)
-				__sync_fetch_and_add(&k->ringbuf_full_events, 1);
-		}
-	}
+	if (c->reported)
+		send_close_event(tgid, c);
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }
@@ -1246,6 +1307,43 @@ static __always_inline void read_path(struct file *f, struct capture_sendfile_ev
 	bpf_loop(CAPTURE_PATH_DEPTH + 8, path_step, &w, 0);
 }
 
+/* `count` bytes sent from in_fd's file at file_offset, at egress position `offset` of connection c. */
+static __noinline void send_sendfile_event(struct conn *c, __u64 offset, __u64 ret, __s64 file_offset, __s32 in_fd)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct capture_sendfile_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		struct capture_counters *k = my_counters();
+		if (k)
+			count_lost(&k->ringbuf_full_events, &k->ringbuf_full_bytes, ret);
+		return;
+	}
+	/* Too large to memset: every field is set below, names[] only up to depth. */
+	e->ino = 0;
+	e->dev = 0;
+	e->i_mode = 0;
+	e->file_size = 0;
+	e->depth = 0;
+	e->path_complete = 0;
+	e->hdr.type = CAPTURE_EVENT_SENDFILE;
+	e->hdr.tgid = tgid;
+	e->hdr.timestamp_ns = bpf_ktime_get_ns();
+	e->hdr.conn_id = c->id;
+	e->stream_offset = offset;
+	e->count = ret;
+	e->file_offset = file_offset;
+	struct file *in = file_of_fd(in_fd);
+	if (in) {
+		struct inode *inode = BPF_CORE_READ(in, f_inode);
+		e->ino = BPF_CORE_READ(inode, i_ino);
+		e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		e->i_mode = BPF_CORE_READ(inode, i_mode);
+		e->file_size = BPF_CORE_READ(inode, i_size);
+		read_path(in, e);
+	}
+	bpf_ringbuf_submit(e, wakeup_flag());
+}
+
 SEC("tracepoint/syscalls/sys_exit_sendfile64")
 int exit_sendfile(struct trace_event_raw_sys_exit *ctx)
 {
@@ -1261,40 +1359,8 @@ int exit_sendfile(struct trace_event_raw_sys_exit *ctx)
 	if (!c)
 		return 0;
 	__u64 offset = __sync_fetch_and_add(&c->pos[CAPTURE_DIR_EGRESS], ret);
-	if (c->verdict != VERDICT_CAPTURE)
-		return 0;
-
-	struct capture_sendfile_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		struct capture_counters *k = my_counters();
-		if (k)
-			count_lost(&k->ringbuf_full_events, &k->ringbuf_full_bytes, ret);
-		return 0;
-	}
-	/* Too large to memset: every field is set below, names[] only up to depth. */
-	e->ino = 0;
-	e->dev = 0;
-	e->i_mode = 0;
-	e->file_size = 0;
-	e->depth = 0;
-	e->path_complete = 0;
-	e->hdr.type = CAPTURE_EVENT_SENDFILE;
-	e->hdr.tgid = tgid;
-	e->hdr.timestamp_ns = bpf_ktime_get_ns();
-	e->hdr.conn_id = c->id;
-	e->stream_offset = offset;
-	e->count = ret;
-	e->file_offset = s.file_offset;
-	struct file *in = file_of_fd(s.in_fd);
-	if (in) {
-		struct inode *inode = BPF_CORE_READ(in, f_inode);
-		e->ino = BPF_CORE_READ(inode, i_ino);
-		e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-		e->i_mode = BPF_CORE_READ(inode, i_mode);
-		e->file_size = BPF_CORE_READ(inode, i_size);
-		read_path(in, e);
-	}
-	bpf_ringbuf_submit(e, wakeup_flag());
+	if (c->verdict == VERDICT_CAPTURE)
+		send_sendfile_event(c, offset, ret, s.file_offset, s.in_fd);
 	return 0;
 }
 
@@ -1316,18 +1382,23 @@ static __always_inline void ssl_enter(struct pt_regs *ctx, __u8 dir, bool ex)
 	call->buf = PT_REGS_PARM2(ctx);
 	call->len_out = ex ? PT_REGS_PARM4(ctx) : 0;
 	call->sp = sp;
+	call->sk = 0;
 	call->fd = -1;
 	call->dir = dir;
 	call->active = 1;
 }
 
-/* A finished call's plaintext, on its socket's connection, decided and emitted like a syscall's bytes. */
-static __noinline void emit_plaintext(__u32 tgid, __s32 fd, __u64 buf, __u64 n, __u8 dir)
+/*
+ * A finished call's plaintext on connection c, decided and emitted like a syscall's bytes.
+ * sk: the socket when the socket path knows it (NULL: the syscall path finds it from fd).
+ */
+static __noinline void emit_plaintext(struct conn *c, __s32 fd, struct sock *sk, struct ssl_call *call, __u64 n)
 {
-	__u64 key = conn_key(tgid, fd);
-	struct conn *c = bpf_map_lookup_elem(&conns, &key);
 	if (!c || c->verdict == VERDICT_NOT_TCP)
 		return;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 buf = call->buf;
+	__u8 dir = call->dir;
 	/* The thread runs user code, so no syscall of its own is in flight: its stash can carry the walk. */
 	struct stash *s = stash_slot();
 	if (!s)
@@ -1338,7 +1409,7 @@ static __noinline void emit_plaintext(__u32 tgid, __s32 fd, __u64 buf, __u64 n, 
 	s->kind = dir == CAPTURE_DIR_INGRESS ? SC_READ : SC_WRITE;
 	mark_tls(c);
 	if (c->verdict == VERDICT_UNDECIDED)
-		decide(tgid, s, c, n, dir);
+		decide(s, c, sk, n, dir);
 	__u64 offset = __sync_fetch_and_add(&c->pos[dir & 1], n);
 	if (c->verdict == VERDICT_CAPTURE)
 		emit_payload(tgid, s, c, offset, n, dir, bpf_ktime_get_ns());
@@ -1368,20 +1439,35 @@ static __always_inline void ssl_return(struct pt_regs *ctx, bool ex)
 	if (n == 0)
 		return;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__s32 fd = call->fd;
-	if (fd < 0) {
-		/* Served from OpenSSL's buffer: the socket is the one this SSL object used before. */
-		struct ssl_key key = { .tgid = tgid, .ssl = call->ssl };
-		__s32 *known = bpf_map_lookup_elem(&ssl_fds, &key);
-		if (!known) {
-			struct capture_counters *k = my_counters();
-			if (k)
-				count_lost(&k->tls_unattributed_events, &k->tls_unattributed_bytes, n);
+	struct ssl_key key = { .tgid = tgid, .ssl = call->ssl };
+	if (cfg.data_path == CAPTURE_PATH_SOCKET) {
+		__u64 sk = call->sk;
+		if (!sk) {
+			/* Served from OpenSSL's buffer: the socket is the one this SSL object used before. */
+			__u64 *known = bpf_map_lookup_elem(&ssl_socks, &key);
+			sk = known ? *known : 0;
+		}
+		struct conn *c = sk ? bpf_map_lookup_elem(&tls_conns, &sk) : NULL;
+		if (c) {
+			emit_plaintext(c, c->fd, (struct sock *)sk, call, n);
 			return;
 		}
-		fd = *known;
+	} else {
+		__s32 fd = call->fd;
+		if (fd < 0) {
+			/* Served from OpenSSL's buffer: the socket is the one this SSL object used before. */
+			__s32 *known = bpf_map_lookup_elem(&ssl_fds, &key);
+			fd = known ? *known : -1;
+		}
+		if (fd >= 0) {
+			__u64 conn = conn_key(tgid, fd);
+			emit_plaintext(bpf_map_lookup_elem(&conns, &conn), fd, NULL, call, n);
+			return;
+		}
 	}
-	emit_plaintext(tgid, fd, call->buf, n, call->dir);
+	struct capture_counters *k = my_counters();
+	if (k)
+		count_lost(&k->tls_unattributed_events, &k->tls_unattributed_bytes, n);
 }
 
 SEC("uprobe")
@@ -1425,5 +1511,359 @@ SEC("uretprobe")
 int BPF_KRETPROBE(ssl_return_ex)
 {
 	ssl_return(ctx, true);
+	return 0;
+}
+
+/* ---------- socket path: tp_btf/sock_send_length and sock_recv_length (Linux >= 6.3) ---------- */
+
+/*
+ * One program per socket call, after the bytes moved, with the socket and the byte count (or
+ * error). The state of a connection lives in the socket's own storage: a socket that was open
+ * before recording began needs no fd walk (its addresses come from the socket), a socket shared
+ * by several processes (a pre-fork server) is one connection, and the state ends with the
+ * socket. A read that was already blocked when recording began is seen when it returns, since
+ * its buffer comes from the syscall's saved registers, not from an entry we would have missed.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct conn);
+} sk_conns SEC(".maps");
+
+/* x86-64 syscall numbers whose arguments say where a socket call's bytes are. */
+#define NR_READ 0
+#define NR_WRITE 1
+#define NR_READV 19
+#define NR_WRITEV 20
+#define NR_SENDFILE 40
+#define NR_SENDTO 44
+#define NR_RECVFROM 45
+#define NR_SENDMSG 46
+#define NR_RECVMSG 47
+#define NR_RECVMMSG 299
+#define NR_SENDMMSG 307
+#define NR_PREADV2 327
+#define NR_PWRITEV2 328
+
+#define PF_IO_WORKER 0x00000010
+#define PF_KTHREAD 0x00200000
+
+#define TCP_SYN_RECV 3
+#define TCP_CLOSE 7
+
+static __always_inline bool is_tcp(struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+	return (family == AF_INET || family == AF_INET6) && sk->sk_protocol == IPPROTO_TCP && sk->sk_type == SOCK_STREAM;
+}
+
+/* The socket's connection state, created on first sight; ids are given on first data. */
+static __always_inline struct conn *socket_conn(struct sock *sk)
+{
+	struct conn *c = bpf_sk_storage_get(&sk_conns, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (c && c->id == 0) {
+		/* No handshake seen (inet_sock_set_state fills source): open before recording began. */
+		if (c->source == CAPTURE_SOURCE_UNKNOWN)
+			c->source = CAPTURE_SOURCE_ALREADY_OPEN;
+		/* Two threads' first calls on one socket at the same instant could both get here; the later id wins. */
+		c->id = new_conn_id();
+	}
+	return c;
+}
+
+/* recvmsg/sendmsg: the bytes are in the msghdr's iovec array (a msghdr that cannot be read gives a counted read fault). */
+static __always_inline void locate_msghdr(struct stash *s, __u64 msghdr)
+{
+	struct user_msghdr msg = {};
+	bpf_probe_read_user(&msg, sizeof(msg), (void *)msghdr);
+	s->kind = SC_READV;
+	s->buf = (__u64)msg.msg_iov;
+	s->count = msg.msg_iovlen;
+}
+
+/*
+ * Which message of a sendmmsg/recvmmsg vector this socket call moves. The kernel handles the
+ * messages in order, one socket call each; after each it writes the message's length into that
+ * message's msg_len, and it stops at the end of the vector or at the first error. So a call on
+ * the same vector continues the thread's previous one when the vector is not exhausted and the
+ * previous message's msg_len holds the length this program saw for it; otherwise it is a new
+ * syscall, at message 0. Any other socket call of the thread ends the sequence (see
+ * locate_call). Misread only if a call stops early without an error (a recvmmsg timeout,
+ * MSG_OOB) and the next call on the same vector finds a stale msg_len equal to that length.
+ * Called for calls that moved bytes (on_socket_data forgets the place at an error).
+ */
+static __always_inline __u32 mmsg_index(struct call_progress *p, __u32 nr, __u64 vec, __u64 vlen, long ret)
+{
+	__u32 index = 0;
+	if (p->nr == nr && p->arg == vec && p->next > 0 && p->next < vlen) {
+		__u32 last_len = 0;
+		struct mmsghdr *previous = (struct mmsghdr *)vec + (p->next - 1);
+		if (bpf_probe_read_user(&last_len, sizeof(last_len), &previous->msg_len) == 0 && last_len == (__u32)p->done)
+			index = p->next;
+	}
+	p->nr = nr;
+	p->arg = vec;
+	p->next = index + 1;
+	p->done = ret;
+	return index;
+}
+
+/*
+ * sendfile's splice into the socket fires once per chunk. A chunk's source offset is where the
+ * call started (*offset, or the file position: the kernel updates both only when the call
+ * returns) plus what the call sent before it. A chunk continues the thread's previous sendfile
+ * when the fds and the start are the same and that call had not yet sent its count.
+ */
+static __always_inline void locate_sendfile(struct stash *s, __s32 out_fd, __s32 in_fd, __u64 ppos, __u64 count, long ret)
+{
+	__s64 start = -1;
+	if (ppos) {
+		if (bpf_probe_read_user(&start, sizeof(start), (void *)ppos))
+			start = -1;
+	} else {
+		struct file *in = file_of_fd(in_fd);
+		if (in)
+			start = BPF_CORE_READ(in, f_pos);
+	}
+	struct call_progress *p = &s->progress;
+	__u64 key = (__u64)(__u32)in_fd << 32 | (__u32)out_fd;
+	__u64 before = 0;
+	if (p->nr == NR_SENDFILE && p->arg == key && p->start == (__u64)start && p->done < count)
+		before = p->done;
+	p->nr = NR_SENDFILE;
+	p->arg = key;
+	p->start = start;
+	p->done = before + (ret > 0 ? ret : 0);
+	s->kind = SC_SENDFILE;
+	s->in_fd = in_fd;
+	s->file_offset = start < 0 ? -1 : start + before;
+}
+
+/*
+ * Where the bytes of this socket call are, from the syscall's saved registers (orig_ax: the
+ * number; di, si, dx, r10: the first arguments), into s (kind, buf, count, fd). A call we
+ * cannot place (io_uring, splice from a pipe, a kernel thread, an unknown syscall) is
+ * SC_NO_BUFFER: its length becomes an exact gap.
+ */
+static __always_inline void locate_call(struct stash *s, struct task_struct *task, long ret)
+{
+	s->kind = SC_NO_BUFFER;
+	s->buf = 0;
+	s->count = 0;
+	s->fd = -1;
+	if (task->flags & (PF_KTHREAD | PF_IO_WORKER))
+		return; /* no syscall of a process behind these bytes */
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs)
+		return;
+	__u32 nr = regs->orig_ax;
+	__u64 fd = regs->di, a1 = regs->si, a2 = regs->dx;
+	if (nr != NR_RECVMMSG && nr != NR_SENDMMSG && nr != NR_SENDFILE)
+		s->progress.nr = 0; /* a new call: whatever vector or sendfile came before has ended */
+	switch (nr) {
+	case NR_READ:
+	case NR_WRITE:
+	case NR_RECVFROM:
+	case NR_SENDTO:
+		s->kind = SC_READ; /* one buffer (either direction) */
+		s->buf = a1;
+		s->count = a2;
+		break;
+	case NR_READV:
+	case NR_WRITEV:
+	case NR_PREADV2:
+	case NR_PWRITEV2:
+		s->kind = SC_READV; /* an iovec array (either direction) */
+		s->buf = a1;
+		s->count = a2;
+		break;
+	case NR_RECVMSG:
+	case NR_SENDMSG:
+		locate_msghdr(s, a1);
+		break;
+	case NR_RECVMMSG:
+	case NR_SENDMMSG: {
+		__u32 index = mmsg_index(&s->progress, nr, a1, a2, ret);
+		locate_msghdr(s, a1 + index * sizeof(struct mmsghdr));
+		break;
+	}
+	case NR_SENDFILE:
+		locate_sendfile(s, fd, a1, a2, regs->r10, ret);
+		break;
+	default:
+		return;
+	}
+	s->fd = fd;
+}
+
+/*
+ * TLS on the socket path: a socket call under an SSL call moves ciphertext, and tells which
+ * socket the SSL object uses; outside SSL calls a TLS socket's bytes are ciphertext too.
+ * Returns true when the call's bytes are not data.
+ */
+static __always_inline bool tls_socket_call(__u32 tgid, struct sock *sk, __s32 fd, struct conn *c)
+{
+	struct ssl_call *call = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, 0);
+	if (!call || !call->active)
+		return c->tls;
+	/* Already recorded as plain HTTP: not this call's socket (a mark left by a call that never returned must not hide it). */
+	if (c->reported && !c->tls)
+		return false;
+	__u64 skaddr = (__u64)sk;
+	if (call->sk != skaddr) {
+		call->sk = skaddr;
+		struct ssl_key key = { .tgid = tgid, .ssl = call->ssl };
+		__u64 *known = bpf_map_lookup_elem(&ssl_socks, &key);
+		if (!known || *known != skaddr)
+			bpf_map_update_elem(&ssl_socks, &key, &skaddr, BPF_ANY);
+	}
+	if (!bpf_map_lookup_elem(&tls_conns, &skaddr)) {
+		struct conn plain = {
+			.id = c->id,
+			.role = c->role,
+			.source = c->source,
+			.tls = 1,
+			.opened_ns = c->opened_ns,
+			.connect_ns = c->connect_ns,
+			.tgid = tgid,
+			.fd = fd,
+		};
+		bpf_map_update_elem(&tls_conns, &skaddr, &plain, BPF_NOEXIST);
+	}
+	mark_tls(c);
+	return true;
+}
+
+/* An exact gap of `moved` bytes that had no user buffer to read. */
+static __always_inline void send_no_buffer_gap(struct stash *s, struct conn *c, __u32 tgid, __u64 offset, __u64 moved,
+					       __u8 dir)
+{
+	struct emit_state *x = &s->emit;
+	x->conn_id = c->id;
+	x->ts = bpf_ktime_get_ns();
+	x->stream_offset = offset;
+	x->tgid = tgid;
+	x->dir = dir;
+	x->flags = CAPTURE_DATA_NO_BUFFER;
+	send_cut(x, moved);
+}
+
+static __always_inline void on_socket_data(struct sock *sk, int ret, int flags, __u8 dir)
+{
+	if (dir == CAPTURE_DIR_INGRESS && (flags & MSG_PEEK))
+		return; /* the bytes stay in the socket: not data */
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!process_traced(tgid) || !is_tcp(sk))
+		return;
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (ret <= 0) {
+		/* Errors, -EAGAIN and the end of the stream are not data. An error ends a message vector
+		 * (an end of stream may not, but no data can follow it), so forget the thread's place in one. */
+		struct stash *s = bpf_task_storage_get(&stashes, task, 0, 0);
+		if (s && (s->progress.nr == NR_RECVMMSG || s->progress.nr == NR_SENDMMSG))
+			s->progress.nr = 0;
+		return;
+	}
+	struct stash *s = bpf_task_storage_get(&stashes, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s)
+		return;
+	locate_call(s, task, ret);
+	struct conn *c = socket_conn(sk);
+	if (!c)
+		return;
+	if (cfg.tls && tls_socket_call(tgid, sk, s->fd, c))
+		return;
+	if (c->verdict == VERDICT_UNDECIDED) {
+		c->tgid = tgid;
+		c->fd = s->fd;
+	}
+	__u64 offset;
+	bool buffered = s->kind != SC_NO_BUFFER && s->kind != SC_SENDFILE;
+	if (!take_position(s, c, sk, ret, dir, buffered || cfg.all_tcp, &offset))
+		return;
+	if (s->kind == SC_SENDFILE)
+		send_sendfile_event(c, offset, ret, s->file_offset, s->in_fd);
+	else if (s->kind == SC_NO_BUFFER)
+		send_no_buffer_gap(s, c, tgid, offset, ret, dir);
+	else
+		emit_payload(tgid, s, c, offset, ret, dir, bpf_ktime_get_ns());
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(on_sock_send, struct sock *sk, int ret, int flags)
+{
+	on_socket_data(sk, ret, flags, CAPTURE_DIR_EGRESS);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(on_sock_recv, struct sock *sk, int ret, int flags)
+{
+	on_socket_data(sk, ret, flags, CAPTURE_DIR_INGRESS);
+	return 0;
+}
+
+/* The end of a socket: its connection's close record (the plaintext side's, for TLS), then its state goes. */
+static __always_inline void close_socket_conn(struct sock *sk)
+{
+	struct conn *c = bpf_sk_storage_get(&sk_conns, sk, 0, 0);
+	if (!c)
+		return;
+	if (c->tls) {
+		__u64 key = (__u64)sk;
+		struct conn *plain = bpf_map_lookup_elem(&tls_conns, &key);
+		if (plain) {
+			if (plain->reported)
+				send_close_event(plain->tgid, plain);
+			bpf_map_delete_elem(&tls_conns, &key);
+		}
+	} else if (c->reported) {
+		send_close_event(c->tgid, c);
+	}
+	bpf_sk_storage_delete(&sk_conns, sk);
+}
+
+/*
+ * Roles and times from the TCP state machine: connect() moves a socket to SYN_SENT (in the
+ * caller's context, so the process filter applies), the handshake's end to ESTABLISHED (from
+ * SYN_SENT: a client; from SYN_RECV: a server's accepted socket), and the socket's end to CLOSE.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(on_sock_state, const struct sock *state_sk, const int oldstate, const int newstate)
+{
+	struct sock *sk = (struct sock *)state_sk;
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	if (newstate == TCP_CLOSE) {
+		close_socket_conn(sk);
+		return 0;
+	}
+	if (newstate == TCP_SYN_SENT) {
+		if (!process_traced(bpf_get_current_pid_tgid() >> 32))
+			return 0;
+		struct conn *c = bpf_sk_storage_get(&sk_conns, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (c && c->id == 0) {
+			c->role = CAPTURE_ROLE_CLIENT;
+			c->source = CAPTURE_SOURCE_CONNECT;
+			c->connect_ns = bpf_ktime_get_ns();
+		}
+		return 0;
+	}
+	if (newstate != TCP_ESTABLISHED)
+		return 0;
+	if (oldstate == TCP_SYN_SENT) {
+		struct conn *c = bpf_sk_storage_get(&sk_conns, sk, 0, 0);
+		if (c && c->source == CAPTURE_SOURCE_CONNECT && !c->opened_ns)
+			c->opened_ns = bpf_ktime_get_ns();
+	} else if (oldstate == TCP_SYN_RECV) {
+		/* In softirq, before accept(): no process to filter on yet. */
+		struct conn *c = bpf_sk_storage_get(&sk_conns, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (c && c->id == 0 && c->source == CAPTURE_SOURCE_UNKNOWN) {
+			c->role = CAPTURE_ROLE_SERVER;
+			c->source = CAPTURE_SOURCE_ACCEPT;
+			c->opened_ns = bpf_ktime_get_ns();
+		}
+	}
 	return 0;
 }

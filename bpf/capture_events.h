@@ -53,6 +53,13 @@ enum capture_direction {
 enum capture_data_flags {
 	CAPTURE_DATA_READ_FAULT = 1, /* the user buffer could not be read: payload empty, length in cut_bytes */
 	CAPTURE_DATA_TLS = 2,        /* plaintext taken at SSL_read/SSL_write, not socket bytes */
+	CAPTURE_DATA_NO_BUFFER = 4,  /* the call had no user buffer to read (io_uring, splice, a kernel sender): payload empty, length in cut_bytes */
+};
+
+/* Which kernel hooks carry the data (capture_config.data_path). */
+enum capture_data_path {
+	CAPTURE_PATH_SYSCALL = 0, /* syscall tracepoints, arguments stashed at entry (any kernel) */
+	CAPTURE_PATH_SOCKET = 1,  /* tp_btf/sock_send_length and sock_recv_length (Linux >= 6.3) */
 };
 
 enum capture_conn_flags {
@@ -64,7 +71,7 @@ struct capture_event_header {
 	__u32 type;          /* enum capture_event_type */
 	__u32 tgid;          /* process id */
 	__u64 timestamp_ns;  /* bpf_ktime_get_ns() at syscall exit */
-	__u64 conn_id;       /* kernel-assigned, unique per (tgid, fd, generation) */
+	__u64 conn_id;       /* kernel-assigned: unique per socket (socket path) or per (tgid, fd, generation) (syscall path) */
 };
 
 /* Sent once per connection, just before its first data event. */
@@ -127,7 +134,8 @@ struct capture_config {
 	__u8 all_tcp;             /* 1: record TCP connections that do not look like HTTP/1.x too */
 	__u32 wakeup_bytes;       /* wake the reader when this much data waits in the ring */
 	__u8 tls;                 /* 1: OpenSSL probes are attached: TLS sockets give plaintext, never ciphertext */
-	__u8 reserved[3];
+	__u8 data_path;           /* enum capture_data_path: which programs are loaded */
+	__u8 reserved[2];
 };
 
 /* Per-CPU loss counters; user space sums them over CPUs. */

@@ -45,12 +45,21 @@ public static class InspectCommand
         void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
         Row("file", path);
         Row("format", $"{s.FormatVersion} (recorded on {s.HostName}, kernel {s.KernelRelease}, {s.RecorderVersion})");
+        Row("data path", s.DataPath switch
+        {
+            "socket" => "socket tracepoints",
+            "syscall" => "syscall tracepoints",
+            null => "-",
+            var other => other,
+        });
         Row("closed cleanly", s.CleanClose ? "yes" : $"no (incomplete tail: {s.IncompleteTailBytes} bytes)");
         Row("blocks", s.CorruptBlocks > 0 ? $"{s.Blocks} ({s.CorruptBlocks} corrupt, {s.SkippedBytes} bytes skipped)" : $"{s.Blocks}");
         Row("records", $"{s.Records}");
         Row("time", s.FirstTimestamp is null ? "-" : $"{s.FirstTimestamp:yyyy-MM-dd HH:mm:ss.fff} → {s.LastTimestamp:yyyy-MM-dd HH:mm:ss.fff} UTC");
         Row("connections", $"{s.Connections}");
         Row("data", $"{s.DataEvents} events, {s.DataBytes:N0} bytes" + (s.CutBytes > 0 ? $", {s.CutBytes:N0} bytes cut" : ""));
+        if (s.NoBufferGaps > 0)
+            Row("no buffer", $"{s.NoBufferGaps} gaps, {s.NoBufferBytes:N0} bytes moved without a user buffer (io_uring, splice, kernel senders)");
         Row("lost", $"{s.LostEvents} events, {s.LostBytes:N0} bytes");
         Row("hosts", string.Join(", ", s.Hosts.Select(h => $"{h.Name}{(h.BootId.Length > 0 ? $" (boot {h.BootId})" : "")}: {h.Connections} connection(s)")));
         Row("processes", s.Processes.Count == 0 ? "-" : string.Join(", ", s.Processes.Select(p => $"{p.Name} ({p.Pid})")));

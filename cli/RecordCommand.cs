@@ -29,11 +29,13 @@ public static class RecordCommand
         var tls = new Option<bool>("--tls") { Description = "Record HTTPS plaintext from OpenSSL (libssl) with uprobes; fail if no libssl can be probed (default: on when one is found)." };
         var noTls = new Option<bool>("--no-tls") { Description = "Do not probe OpenSSL: TLS connections are left out like other non-HTTP traffic." };
         var sslLibs = new Option<string[]>("--ssl-lib") { Description = "Also probe this file for SSL_read/SSL_write: a libssl elsewhere, or a program linking OpenSSL statically (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var dataPath = new Option<string?>("--data-path") { Description = "Kernel hooks for the data: socket (tracepoints of Linux 6.3+) or syscall (any kernel); default: socket where the kernel has it." };
+        dataPath.AcceptOnlyFromAmong("socket", "syscall");
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object." };
 
         var command = new Command("record", "Record HTTP/1.x traffic of this host's processes with eBPF into a capture file (needs root).")
         {
-            output, duration, maxSize, pids, comms, ports, maxBytesPerCall, ringBuffer, allTcp, tls, noTls, sslLibs, json,
+            output, duration, maxSize, pids, comms, ports, maxBytesPerCall, ringBuffer, allTcp, tls, noTls, sslLibs, dataPath, json,
         };
         command.SetAction(parsed => VerbRunner.Run(() =>
         {
@@ -50,6 +52,12 @@ public static class RecordCommand
                 AllTcp = parsed.GetValue(allTcp),
                 Tls = Tls(parsed.GetValue(tls), parsed.GetValue(noTls), parsed.GetValue(sslLibs) ?? []),
                 SslLibraries = (parsed.GetValue(sslLibs) ?? []).Select(Path.GetFullPath).ToList(),
+                DataPath = parsed.GetValue(dataPath) switch
+                {
+                    "socket" => DataPath.Socket,
+                    "syscall" => DataPath.Syscall,
+                    _ => DataPath.Auto,
+                },
             };
             return Run(options, parsed.GetValue(json));
         }));
@@ -109,7 +117,10 @@ public static class RecordCommand
         Console.Out.WriteLine($"  data         {s.DataRecords} records, {s.CapturedBytes:N0} bytes" + (s.CutBytes > 0 ? $", {s.CutBytes:N0} bytes cut" : ""));
         if (s.SendfileRecovered + s.SendfileUnrecoverable > 0)
             Console.Out.WriteLine($"  sendfile     {s.SendfileRecovered} recovered from files, {s.SendfileUnrecoverable} unrecoverable");
+        if (s.NoBufferGaps > 0)
+            Console.Out.WriteLine($"  no buffer    {s.NoBufferGaps} gaps, {s.NoBufferBytes:N0} bytes moved without a user buffer (io_uring, splice, kernel senders)");
         Console.Out.WriteLine($"  lost         {s.LostEvents} events, {s.LostBytes:N0} bytes");
+        Console.Out.WriteLine($"  data path    {s.DataPath} tracepoints");
         Console.Out.WriteLine(s.TlsLibraries.Count > 0 ? $"  tls          plaintext from {string.Join(", ", s.TlsLibraries)}" : "  tls          off (no OpenSSL probed)");
         if (s.TlsCallsWithoutSocket > 0)
             Console.Out.WriteLine($"               {s.TlsCallsWithoutSocket} SSL calls without a socket not recorded (TLS over memory buffers, as .NET and Node.js do)");

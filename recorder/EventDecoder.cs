@@ -84,8 +84,20 @@ internal sealed class EventDecoder
         var flags = (e.Flags & DataEvent.FlagReadFault) != 0 ? DataFlags.Unrecoverable : DataFlags.None;
         if ((e.Flags & DataEvent.FlagTls) != 0)
             flags |= DataFlags.Tls;
-        CountRequest(e.Header.ConnectionId, direction, _payload.AsSpan(0, length));
-        Advance(e.Header.ConnectionId, direction, e.StreamOffset + (ulong)length + e.CutBytes);
+        if ((e.Flags & DataEvent.FlagNoBuffer) != 0)
+        {
+            flags |= DataFlags.Unrecoverable | DataFlags.NoUserBuffer;
+            Stats.NoBufferGaps++;
+            Stats.NoBufferBytes += (long)e.CutBytes;
+        }
+        if (_open.TryGetValue(e.Header.ConnectionId, out var connection))
+        {
+            // On the socket path several processes may share one socket (a pre-fork server): describe each of them.
+            if (connection.Pid != (int)e.Header.Tgid && _processes.FirstSight((int)e.Header.Tgid, e.Header.TimestampNs, "") is { } process)
+                _sink(process);
+            CountRequest(connection, direction, _payload.AsSpan(0, length));
+            Advance(connection, direction, e.StreamOffset + (ulong)length + e.CutBytes);
+        }
         Stats.DataRecords++;
         Stats.CapturedBytes += length;
         Stats.CutBytes += (long)e.CutBytes;
@@ -110,7 +122,8 @@ internal sealed class EventDecoder
         Stats.DataRecords++;
         Stats.CapturedBytes += record.Payload.Length;
         Stats.CutBytes += (long)record.CutBytes;
-        Advance(record.ConnectionId, Direction.Egress, record.EndOffset);
+        if (_open.TryGetValue(record.ConnectionId, out var connection))
+            Advance(connection, Direction.Egress, record.EndOffset);
         _sink(record);
     }
 
@@ -138,10 +151,8 @@ internal sealed class EventDecoder
         }
     }
 
-    private void Advance(ulong connectionId, Direction direction, ulong end)
+    private static void Advance(OpenConnection connection, Direction direction, ulong end)
     {
-        if (!_open.TryGetValue(connectionId, out var connection))
-            return;
         if (direction == Direction.Egress)
             connection.EgressEnd = Math.Max(connection.EgressEnd, end);
         else
@@ -158,10 +169,8 @@ internal sealed class EventDecoder
     }
 
     /// <summary>Counts calls that start with a request line in the connection's request direction.</summary>
-    private void CountRequest(ulong connectionId, Direction direction, ReadOnlySpan<byte> payload)
+    private void CountRequest(OpenConnection connection, Direction direction, ReadOnlySpan<byte> payload)
     {
-        if (!_open.TryGetValue(connectionId, out var connection))
-            return;
         bool requestDirection = connection.Role switch
         {
             ConnectionRole.Client => direction == Direction.Egress,

@@ -17,15 +17,20 @@ internal sealed unsafe class KernelProgram : IDisposable
 
     public int EventsMapFd { get; }
 
-    private KernelProgram(BpfObjectHandle obj, int eventsMapFd, nint countersMap)
+    /// <summary>The data path whose programs are loaded (never Auto).</summary>
+    public DataPath DataPath { get; }
+
+    private KernelProgram(BpfObjectHandle obj, int eventsMapFd, nint countersMap, DataPath dataPath)
     {
         _object = obj;
+        DataPath = dataPath;
         EventsMapFd = eventsMapFd;
         _countersMap = countersMap;
         _cpuCount = Math.Max(1, LibBpf.NumPossibleCpus());
     }
 
-    public static KernelProgram Load(string objectPath, RecorderOptions options)
+    /// <summary>Opens, configures and loads the object with the programs of <paramref name="dataPath"/> (Socket or Syscall).</summary>
+    public static KernelProgram Load(string objectPath, RecorderOptions options, DataPath dataPath)
     {
         if (!File.Exists(objectPath))
             throw new RecorderException($"The BPF object {objectPath} is missing; rebuild the tool (make -C bpf).", RecorderFailure.Environment);
@@ -38,12 +43,13 @@ internal sealed unsafe class KernelProgram : IDisposable
         var obj = new BpfObjectHandle(raw);
         try
         {
-            Configure(raw, options);
+            Configure(raw, options, dataPath);
+            SelectPrograms(raw, dataPath);
             int err = LibBpf.ObjectLoad(raw);
             if (err != 0)
                 throw Refused("The kernel refused to load the BPF program", err);
             nint events = FindMap(raw, "events");
-            var program = new KernelProgram(obj, LibBpf.MapFd(events), FindMap(raw, "counters"));
+            var program = new KernelProgram(obj, LibBpf.MapFd(events), FindMap(raw, "counters"), dataPath);
             program.FillFilters(raw, options);
             return program;
         }
@@ -63,8 +69,8 @@ internal sealed unsafe class KernelProgram : IDisposable
         nint obj = _object.DangerousGetHandle();
         for (nint prog = LibBpf.ObjectNextProgram(obj, 0); prog != 0; prog = LibBpf.ObjectNextProgram(obj, prog))
         {
-            if (IsUprobe(prog))
-                continue;
+            if (IsUprobe(prog) || !LibBpf.ProgramAutoload(prog))
+                continue; // uprobes: see AttachUprobe; not loaded: the other data path's
             nint link = LibBpf.ProgramAttach(prog);
             if (link == 0)
             {
@@ -153,7 +159,34 @@ internal sealed unsafe class KernelProgram : IDisposable
         _object.Dispose();
     }
 
-    private static void Configure(nint obj, RecorderOptions options)
+    /// <summary>
+    /// Loads only the chosen path's programs: tp_btf/ for the socket path, the syscall and
+    /// tracepoint/sock/ programs for the syscall path (a kernel without the socket tracepoints
+    /// would refuse to load a tp_btf program naming them). The rest (exec, uprobes) serves both.
+    /// </summary>
+    private static void SelectPrograms(nint obj, DataPath dataPath)
+    {
+        for (nint prog = LibBpf.ObjectNextProgram(obj, 0); prog != 0; prog = LibBpf.ObjectNextProgram(obj, prog))
+        {
+            string section = Marshal.PtrToStringUTF8(LibBpf.ProgramSectionName(prog)) ?? "";
+            bool socketOnly = section.StartsWith("tp_btf/", StringComparison.Ordinal);
+            bool syscallOnly = section.StartsWith("tracepoint/syscalls/", StringComparison.Ordinal) ||
+                               section.StartsWith("tracepoint/sock/", StringComparison.Ordinal);
+            bool load = dataPath == DataPath.Socket ? !syscallOnly : !socketOnly;
+            int err = LibBpf.ProgramSetAutoload(prog, load);
+            if (err != 0)
+                throw Refused("Selecting the BPF programs failed", err);
+        }
+        if (dataPath == DataPath.Socket)
+        {
+            // The fd-keyed connection table of the syscall path is not used: do not reserve its memory.
+            int err = LibBpf.MapSetMaxEntries(FindMap(obj, "conns"), 1);
+            if (err != 0)
+                throw Refused("Sizing the connection table failed", err);
+        }
+    }
+
+    private static void Configure(nint obj, RecorderOptions options, DataPath dataPath)
     {
         var config = new KernelConfig
         {
@@ -165,6 +198,7 @@ internal sealed unsafe class KernelProgram : IDisposable
             AllTcp = (byte)(options.AllTcp ? 1 : 0),
             WakeupBytes = WakeupThreshold(RingBufferSize(options.RingBufferBytes)),
             Tls = (byte)(options.Tls != TlsMode.Off ? 1 : 0),
+            DataPath = dataPath == DataPath.Socket ? KernelConstants.DataPathSocket : KernelConstants.DataPathSyscall,
         };
         int err = LibBpf.MapSetInitialValue(FindMap(obj, ".rodata.config"), &config, (nuint)sizeof(KernelConfig));
         if (err != 0)

@@ -13,13 +13,14 @@ public static class Recorder
     public static RecordingSummary Run(RecorderOptions options, IRecordingObserver? observer, CancellationToken cancellation)
     {
         EnvironmentCheck.EnsureReady();
+        DataPath dataPath = DataPathSelection.Resolve(options.DataPath);
         var header = new CaptureHeader(Environment.MachineName, KernelRelease(), RecorderVersion(),
-            WallClock.MonotonicToWallOffsetNs(), DescribeOptions(options));
+            WallClock.MonotonicToWallOffsetNs(), DescribeOptions(options, dataPath));
         CaptureWriter writer = CreateOutput(options.OutputPath, header);
         bool attached = false;
         try
         {
-            using var program = KernelProgram.Load(options.BpfObjectPath ?? DefaultBpfObjectPath, options);
+            using var program = KernelProgram.Load(options.BpfObjectPath ?? DefaultBpfObjectPath, options, dataPath);
             SslProbes? ssl = options.Tls == TlsMode.Off ? null : new SslProbes(program, options);
             using var session = new RecordingSession(program, writer, options, observer, ssl);
             program.Attach();
@@ -84,16 +85,17 @@ public static class Recorder
     private static string RecorderVersion() =>
         typeof(Recorder).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    private static Dictionary<string, string> DescribeOptions(RecorderOptions o)
+    private static Dictionary<string, string> DescribeOptions(RecorderOptions o, DataPath dataPath)
     {
         static string Join<T>(IEnumerable<T> items) => string.Join(",", items);
         var d = new Dictionary<string, string>
         {
+            [CaptureHeader.DataPathOption] = DataPathSelection.Name(dataPath),
             ["max-bytes-per-call"] = o.MaxBytesPerCall.ToString(CultureInfo.InvariantCulture),
             ["all-tcp"] = o.AllTcp ? "true" : "false",
             ["ring-buffer-bytes"] = o.RingBufferBytes.ToString(CultureInfo.InvariantCulture),
             ["tls"] = o.Tls.ToString().ToLowerInvariant(),
-            ["boot-id"] = File.Exists("/proc/sys/kernel/random/boot_id") ? File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() : "", // tells hosts and reboots apart in capture merge
+            [CaptureHeader.BootIdOption] = File.Exists("/proc/sys/kernel/random/boot_id") ? File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() : "",
         };
         if (o.SslLibraries.Count > 0)
             d["ssl-lib"] = Join(o.SslLibraries);

@@ -41,6 +41,9 @@ public sealed record RecorderOptions
     /// <summary>How often the file is flushed (a kill -9 loses at most about this much).</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Which kernel hooks carry the data: by default the socket tracepoints where the kernel has them.</summary>
+    public DataPath DataPath { get; init; } = DataPath.Auto;
+
     /// <summary>The compiled BPF object; null for capture.bpf.o next to the recorder assembly.</summary>
     public string? BpfObjectPath { get; init; }
 }

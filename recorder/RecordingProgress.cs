@@ -34,7 +34,12 @@ public sealed record RecordingSummary(
     ulong LostBytes,
     IReadOnlyList<string> TlsLibraries,
     /// <summary>SSL calls whose plaintext had no socket to go to (TLS over memory BIOs, e.g. .NET's SslStream or Node.js): not recorded.</summary>
-    ulong TlsCallsWithoutSocket);
+    ulong TlsCallsWithoutSocket,
+    /// <summary>"socket" or "syscall": which kernel hooks recorded the file.</summary>
+    string DataPath,
+    /// <summary>Socket calls whose bytes had no user buffer to read (io_uring, splice, kernel senders): recorded as exact gaps.</summary>
+    long NoBufferGaps,
+    long NoBufferBytes);
 
 /// <summary>Hooks for a caller that shows what is happening.</summary>
 public interface IRecordingObserver

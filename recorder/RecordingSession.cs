@@ -94,7 +94,9 @@ internal sealed unsafe class RecordingSession : IDisposable
                 // Drain first: what an exited process sent before exiting belongs before its close.
                 LibBpf.RingBufferConsume(_ring.DangerousGetHandle());
                 ThrowIfCallbackFailed();
-                _decoder.CloseConnectionsOfExitedProcesses(WallClock.MonotonicNowNs(), ProcessAlive);
+                // On the socket path a connection ends with its socket, which the kernel program sees.
+                if (_program.DataPath == DataPath.Syscall)
+                    _decoder.CloseConnectionsOfExitedProcesses(WallClock.MonotonicNowNs(), ProcessAlive);
                 _writer.Flush();
                 nextFlush = clock.Elapsed + _options.FlushInterval;
                 TimeSpan now = clock.Elapsed;
@@ -120,7 +122,7 @@ internal sealed unsafe class RecordingSession : IDisposable
         return new RecordingSummary(_options.OutputPath, reason, elapsed, FileBytes, _stats.Connections,
             _stats.Requests, _stats.DataRecords, _stats.CapturedBytes, _stats.CutBytes, _stats.SendfileRecovered,
             _stats.SendfileUnrecoverable, _stats.LostEvents, _stats.LostBytes, _ssl?.Libraries.ToList() ?? [],
-            _tlsUnattributedCalls);
+            _tlsUnattributedCalls, DataPathSelection.Name(_program.DataPath), _stats.NoBufferGaps, _stats.NoBufferBytes);
     }
 
     public void Dispose()

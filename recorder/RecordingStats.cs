@@ -13,6 +13,8 @@ public sealed class RecordingStats
     public long CutBytes { get; internal set; }
     public long SendfileRecovered { get; internal set; }
     public long SendfileUnrecoverable { get; internal set; }
+    public long NoBufferGaps { get; internal set; }
+    public long NoBufferBytes { get; internal set; }
     public ulong LostEvents { get; internal set; }
     public ulong LostBytes { get; internal set; }
 }

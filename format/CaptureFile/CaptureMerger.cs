@@ -149,7 +149,7 @@ public sealed class CaptureMerger
         {
             var host = _declared.TryGetValue(space, out var declared)
                 ? merger.NewHost(declared.HostName, declared.BootId, 0)
-                : merger.NewHost(reader.Header.HostName, reader.Header.Options.GetValueOrDefault("boot-id", ""), 0);
+                : merger.NewHost(reader.Header.HostName, reader.Header.Options.GetValueOrDefault(CaptureHeader.BootIdOption, ""), 0);
             output.Write(host);
             _spaces[space] = host.IdSpace;
             return host.IdSpace;

@@ -17,6 +17,9 @@ public sealed record CaptureSummary
     public required long DataEvents { get; init; }
     public required long DataBytes { get; init; }
     public required long CutBytes { get; init; }
+    /// <summary>Gaps of socket calls that had no user buffer to read (io_uring, splice, kernel senders): their bytes are part of CutBytes.</summary>
+    public required long NoBufferGaps { get; init; }
+    public required long NoBufferBytes { get; init; }
     public required long LostEvents { get; init; }
     public required long LostBytes { get; init; }
     public required DateTimeOffset? FirstTimestamp { get; init; }
@@ -24,6 +27,8 @@ public sealed record CaptureSummary
     public required string HostName { get; init; }
     public required string KernelRelease { get; init; }
     public required string RecorderVersion { get; init; }
+    /// <summary>Which kernel hooks recorded the file ("socket" or "syscall"); null when the file does not say.</summary>
+    public required string? DataPath { get; init; }
     public required IReadOnlyList<ProcessSummary> Processes { get; init; }
     /// <summary>The recording hosts: the header's for one recording, those its host records declare for a merged capture.</summary>
     public required IReadOnlyList<HostSummary> Hosts { get; init; }
@@ -33,7 +38,7 @@ public sealed record CaptureSummary
         var connections = new HashSet<ulong>();
         var processes = new SortedDictionary<int, string>();
         var declaredHosts = new Dictionary<ushort, HostRecord>();
-        long dataEvents = 0, dataBytes = 0, cutBytes = 0, lostEvents = 0, lostBytes = 0;
+        long dataEvents = 0, dataBytes = 0, cutBytes = 0, lostEvents = 0, lostBytes = 0, noBufferGaps = 0, noBufferBytes = 0;
         ulong? first = null, last = null;
 
         foreach (var record in reader.ReadRecords())
@@ -50,6 +55,11 @@ public sealed record CaptureSummary
                     dataEvents++;
                     dataBytes += d.Payload.Length;
                     cutBytes += (long)d.CutBytes;
+                    if ((d.Flags & DataFlags.NoUserBuffer) != 0)
+                    {
+                        noBufferGaps++;
+                        noBufferBytes += (long)d.CutBytes;
+                    }
                     break;
                 case ConnectionOpenedRecord c:
                     connections.Add(c.ConnectionId);
@@ -83,6 +93,8 @@ public sealed record CaptureSummary
             DataEvents = dataEvents,
             DataBytes = dataBytes,
             CutBytes = cutBytes,
+            NoBufferGaps = noBufferGaps,
+            NoBufferBytes = noBufferBytes,
             LostEvents = lostEvents,
             LostBytes = lostBytes,
             FirstTimestamp = first is null ? null : reader.Header.ToWallClock(first.Value),
@@ -90,6 +102,7 @@ public sealed record CaptureSummary
             HostName = reader.Header.HostName,
             KernelRelease = reader.Header.KernelRelease,
             RecorderVersion = reader.Header.RecorderVersion,
+            DataPath = reader.Header.Options.TryGetValue(CaptureHeader.DataPathOption, out string? path) ? path : null,
             Processes = processes.Select(p => new ProcessSummary(p.Key, p.Value)).ToList(),
             Hosts = HostsOf(connections, declaredHosts, reader.Header),
         };
@@ -98,7 +111,7 @@ public sealed record CaptureSummary
     /// <summary>Connections counted per host: a connection id's top 16 bits name its host space (docs/capture-format.md).</summary>
     private static List<HostSummary> HostsOf(HashSet<ulong> connections, Dictionary<ushort, HostRecord> declared, CaptureHeader header)
     {
-        var headerHost = (Name: header.HostName, BootId: header.Options.GetValueOrDefault("boot-id", ""));
+        var headerHost = (Name: header.HostName, BootId: header.Options.GetValueOrDefault(CaptureHeader.BootIdOption, ""));
         var counts = declared.Values.OrderBy(h => h.IdSpace).Select(h => (h.HostName, h.BootId)).Distinct().ToDictionary(h => h, _ => 0L);
         foreach (ulong id in connections)
         {

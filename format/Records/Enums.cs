@@ -45,6 +45,8 @@ public enum DataFlags : uint
     FromFile = 2,
     /// <summary>The bytes of this call were not visible (for example sendfile whose file changed); the whole length is in CutBytes.</summary>
     Unrecoverable = 4,
+    /// <summary>Since 1.2, with Unrecoverable: the socket call had no user buffer to read (io_uring, splice from a pipe, a kernel sender).</summary>
+    NoUserBuffer = 8,
 }
 
 /// <summary>Why events or bytes did not reach the capture file.</summary>

@@ -12,6 +12,8 @@ internal static class KernelConstants
     public const int CommLength = 16;
     public const int PathDepth = 16;
     public const int PathNameLength = 64;
+    public const byte DataPathSyscall = 0;
+    public const byte DataPathSocket = 1;
 }
 
 internal enum KernelEventType : uint
@@ -29,6 +31,12 @@ internal struct KernelEventHeader
     public uint Tgid;
     public ulong TimestampNs;
     public ulong ConnectionId;
+}
+
+[InlineArray(2)]
+internal struct Bytes2
+{
+    private byte _element;
 }
 
 [InlineArray(3)]
@@ -74,6 +82,7 @@ internal struct DataEvent
 {
     public const byte FlagReadFault = 1;
     public const byte FlagTls = 2;
+    public const byte FlagNoBuffer = 4;
 
     public KernelEventHeader Header;
     public ulong StreamOffset;
@@ -120,7 +129,8 @@ internal struct KernelConfig
     public byte AllTcp;
     public uint WakeupBytes;
     public byte Tls;
-    public Bytes3 Reserved;
+    public byte DataPath;
+    public Bytes2 Reserved;
 }
 
 [StructLayout(LayoutKind.Sequential)]

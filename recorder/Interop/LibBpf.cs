@@ -85,6 +85,23 @@ internal static unsafe partial class LibBpf
         public nint FunctionName; // const char *
     }
 
+    [LibraryImport(Library, EntryPoint = "bpf_program__set_autoload")]
+    [return: MarshalAs(UnmanagedType.I4)]
+    public static partial int ProgramSetAutoload(nint prog, [MarshalAs(UnmanagedType.U1)] bool autoload);
+
+    [LibraryImport(Library, EntryPoint = "bpf_program__autoload")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    public static partial bool ProgramAutoload(nint prog);
+
+    [LibraryImport(Library, EntryPoint = "btf__load_vmlinux_btf")]
+    public static partial nint BtfLoadVmlinux();
+
+    [LibraryImport(Library, EntryPoint = "btf__find_by_name_kind", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int BtfFindByNameKind(nint btf, string name, uint kind);
+
+    [LibraryImport(Library, EntryPoint = "btf__free")]
+    public static partial void BtfFree(nint btf);
+
     /// <summary>Replaces libbpf's printer; null silences it.</summary>
     [LibraryImport(Library, EntryPoint = "libbpf_set_print")]
     public static partial nint SetPrint(nint printFunction);

@@ -31,7 +31,7 @@ public class StructLayoutTests
         ("capture_config", typeof(KernelConfig),
             [("self_tgid", "SelfTgid"), ("max_bytes_per_call", "MaxBytesPerCall"), ("filter_pids", "FilterPids"),
              ("filter_comms", "FilterComms"), ("filter_ports", "FilterPorts"), ("all_tcp", "AllTcp"), ("wakeup_bytes", "WakeupBytes"),
-             ("tls", "Tls"), ("reserved", "Reserved")]),
+             ("tls", "Tls"), ("data_path", "DataPath"), ("reserved", "Reserved")]),
         ("capture_counters", typeof(KernelCounters),
             [("ringbuf_full_events", "RingBufferFullEvents"), ("ringbuf_full_bytes", "RingBufferFullBytes"), ("cap_events", "CapEvents"),
              ("cap_bytes", "CapBytes"), ("read_fault_events", "ReadFaultEvents"), ("read_fault_bytes", "ReadFaultBytes"),
@@ -50,6 +50,9 @@ public class StructLayoutTests
         ("CAPTURE_EVENT_SENDFILE", (long)KernelEventType.Sendfile),
         ("CAPTURE_DATA_READ_FAULT", DataEvent.FlagReadFault),
         ("CAPTURE_DATA_TLS", DataEvent.FlagTls),
+        ("CAPTURE_DATA_NO_BUFFER", DataEvent.FlagNoBuffer),
+        ("CAPTURE_PATH_SYSCALL", KernelConstants.DataPathSyscall),
+        ("CAPTURE_PATH_SOCKET", KernelConstants.DataPathSocket),
         ("CAPTURE_CONN_TLS", ConnectionOpenEvent.FlagTls),
     ];
 

@@ -13,6 +13,7 @@ while [ $# -gt 0 ]; do
     --connections) connections="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --json) json=1; shift ;;
+    --paths) paths="$2"; shift 2 ;;
     *) echo "$bench: unknown option $1" >&2; exit 2 ;;
   esac
 done

@@ -47,6 +47,13 @@ public sealed class PythonHttpServer : IDisposable
         }
     }
 
+    /// <summary>An HttpClient that sends every request over one keep-alive connection to this server, kept open while idle.</summary>
+    public HttpClient KeepAliveClient() => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = 1,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+    }) { BaseAddress = BaseAddress };
+
     /// <summary>The bytes GET /bytes/N returns: byte i is (i * 31 + 7) mod 251.</summary>
     public static byte[] Pattern(int length)
     {

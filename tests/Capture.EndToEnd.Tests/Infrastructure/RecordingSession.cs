@@ -15,6 +15,18 @@ public sealed class RecordingSession : IDisposable
 
     private readonly ChildProcess _recorder;
 
+    /// <summary>
+    /// The data path every recording of this test run uses: CAPTURE_DATA_PATH=syscall or socket
+    /// (tests/run runs the recording tests once more with syscall), or null for the recorder's choice.
+    /// </summary>
+    public static string? DataPathUnderTest => Environment.GetEnvironmentVariable("CAPTURE_DATA_PATH") is { Length: > 0 } path ? path : null;
+
+    /// <summary>The path a recording reports: the one under test, else the socket path this kernel (6.18) offers.</summary>
+    public static string ExpectedDataPath => DataPathUnderTest ?? "socket";
+
+    /// <summary>True when recordings use the syscall tracepoints (for behaviour that only the socket path has).</summary>
+    public static bool OnSyscallPath => ExpectedDataPath == "syscall";
+
     public string CapturePath { get; }
 
     private RecordingSession(ChildProcess recorder, string capturePath)
@@ -36,6 +48,8 @@ public sealed class RecordingSession : IDisposable
         BpfRequirement.Ensure();
         string path = Path.Combine(Path.GetTempPath(), $"capture-test-{Guid.NewGuid():N}.tcap");
         var args = new List<string> { Path.Combine(AppContext.BaseDirectory, "capture.dll"), "record", "-o", path, "--json", "--duration", "300s" };
+        if (DataPathUnderTest is { } dataPath && !options.Contains("--data-path"))
+            args.AddRange(["--data-path", dataPath]);
         args.AddRange(options);
         var recorder = ChildProcess.Start("dotnet", args, environment: environment);
         var session = new RecordingSession(recorder, path);
