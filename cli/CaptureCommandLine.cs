@@ -15,6 +15,7 @@ public static class CaptureCommandLine
         root.Subcommands.Add(PcapCommand.Create());
         root.Subcommands.Add(HarCommand.Create());
         root.Subcommands.Add(LsCommand.Create());
+        root.Subcommands.Add(MergeCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(DemoServiceCommand.Create());
         return root;

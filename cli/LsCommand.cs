@@ -46,7 +46,7 @@ public static class LsCommand
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
-            List(reader, filter, parsed.GetValue(follow), line => Console.Out.WriteLine(asJson ? JsonSerializer.Serialize(line, Json) : line.ToText()), stop.Token);
+            List(reader, filter, parsed.GetValue(follow), (line, manyHosts) => Console.Out.WriteLine(asJson ? JsonSerializer.Serialize(line, Json) : line.ToText(manyHosts)), stop.Token);
             if (reader.Stats.CorruptBlocks > 0)
                 Console.Error.WriteLine($"capture: {path} has {reader.Stats.CorruptBlocks} corrupt block(s); every intact block was read.");
             return stop.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
@@ -54,15 +54,19 @@ public static class LsCommand
         return command;
     }
 
-    /// <summary>Reads what the file holds (and, following, what it comes to hold), printing each exchange that passes the filter when it completes.</summary>
-    internal static void List(CaptureReader reader, ExchangeFilter filter, bool follow, Action<ExchangeLine> print, CancellationToken stop)
+    /// <summary>
+    /// Reads what the file holds (and, following, what it comes to hold), printing each exchange that passes the filter when it
+    /// completes, and whether the file holds more than one host (a merged capture declares its hosts at its start).
+    /// </summary>
+    internal static void List(CaptureReader reader, ExchangeFilter filter, bool follow, Action<ExchangeLine, bool> print, CancellationToken stop)
     {
         var extractor = new ExchangeExtractor(reader.Header, []);
         void PrintReady()
         {
+            bool manyHosts = extractor.DeclaredHosts.Select(h => h.HostName).Distinct().Skip(1).Any();
             foreach (var exchange in extractor.TakeReady())
                 if (exchange.Request is not null && filter.Matches(exchange))
-                    print(ExchangeLine.From(exchange, reader.Header));
+                    print(ExchangeLine.From(exchange, reader.Header), manyHosts);
         }
         while (!stop.IsCancellationRequested)
         {

@@ -14,6 +14,9 @@ public sealed record CaptureHeader(
     /// <summary>The <see cref="Options"/> key that says which kernel hooks recorded the file: "socket" or "syscall" (absent before it existed: syscall).</summary>
     public const string DataPathOption = "data-path";
 
+    /// <summary>Option key: the recording machine's /proc/sys/kernel/random/boot_id (since 1.2), which tells hosts and reboots apart in capture merge.</summary>
+    public const string BootIdOption = "boot-id";
+
     /// <summary>The format version this header was read from (set by the reader).</summary>
     public FormatVersion Version { get; init; } = FormatVersion.Current;
 

@@ -95,6 +95,7 @@ public static class Recorder
             ["all-tcp"] = o.AllTcp ? "true" : "false",
             ["ring-buffer-bytes"] = o.RingBufferBytes.ToString(CultureInfo.InvariantCulture),
             ["tls"] = o.Tls.ToString().ToLowerInvariant(),
+            [CaptureHeader.BootIdOption] = File.Exists("/proc/sys/kernel/random/boot_id") ? File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() : "",
         };
         if (o.SslLibraries.Count > 0)
             d["ssl-lib"] = Join(o.SslLibraries);

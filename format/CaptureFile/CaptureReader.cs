@@ -8,13 +8,14 @@ namespace Capture.Format;
 /// Corrupt blocks (a failed checksum, or records whose values are outside the format) are counted in
 /// <see cref="Stats"/> and skipped; a partial block at the end (a crash, or a recording still being
 /// written) ends the read, and <see cref="Follow"/> picks up from there. Captures joined with cat are
-/// read as one: each later segment is put on the first one's clock and given its own connection ids.
+/// read as one: each later segment is put on the first one's clock and given host spaces of its own (connection ids).
 /// </summary>
 public sealed class CaptureReader : IDisposable
 {
     private readonly Stream _stream;
     private readonly BlockReader _blocks;
     private SegmentMapping? _segment;
+    private readonly HostSpaces _spaces = new();
 
     public CaptureHeader Header { get; }
     public CaptureReadStats Stats { get; } = new();
@@ -53,7 +54,7 @@ public sealed class CaptureReader : IDisposable
         while (_blocks.TryReadNext(out var block, out uint count))
         {
             if (_blocks.TakeNewSegment() is { } segment)
-                _segment = new SegmentMapping(Header, segment, Stats.Segments - 1);
+                _segment = new SegmentMapping(Header, segment, _spaces);
             int offset = 0;
             for (long i = 0; i < count && offset < block.Length; i++)
             {
@@ -64,6 +65,8 @@ public sealed class CaptureReader : IDisposable
                         break; // the rest of the block cannot be trusted
                     continue;
                 }
+                if (_segment is null)
+                    _spaces.Note(record);
                 yield return _segment is null ? record : _segment.Map(record);
             }
         }

@@ -22,6 +22,7 @@ public sealed class CaptureWriter : IDisposable
     private int _pendingRecords;
     private bool _completed;
     private bool _faulted;
+    private bool _commitOnComplete;
 
     public CaptureTotals Totals { get; } = new();
 
@@ -56,10 +57,24 @@ public sealed class CaptureWriter : IDisposable
     /// is replaced by a fresh one readable by its owner only (captures hold secrets), a device or
     /// FIFO is written in place. Throws <see cref="OutputException"/> when it cannot.
     /// </summary>
-    public static CaptureWriter Create(string path, CaptureHeader header, CaptureWriterOptions? options = null)
-    {
+    public static CaptureWriter Create(string path, CaptureHeader header, CaptureWriterOptions? options = null) =>
         // Whole blocks are written at once; a stream buffer would only delay them.
-        var file = OutputFile.CreateGrowing(path, bufferSize: 0);
+        Over(OutputFile.CreateGrowing(path, bufferSize: 0), path, header, options);
+
+    /// <summary>
+    /// Like <see cref="Create"/>, but the file appears at <paramref name="path"/> only when <see cref="Complete(ulong)"/>
+    /// has written the trailer (capture merge: a half-written merge never replaces anything); disposed
+    /// before that, it leaves nothing behind.
+    /// </summary>
+    public static CaptureWriter CreateWhole(string path, CaptureHeader header, CaptureWriterOptions? options = null)
+    {
+        var writer = Over(OutputFile.CreateWhole(path, bufferSize: 0), path, header, options);
+        writer._commitOnComplete = true;
+        return writer;
+    }
+
+    private static CaptureWriter Over(OutputFile file, string path, CaptureHeader header, CaptureWriterOptions? options)
+    {
         try
         {
             return new CaptureWriter(file.Raw, file, header, options);
@@ -124,6 +139,8 @@ public sealed class CaptureWriter : IDisposable
             Totals.DataBytes, Totals.LostEvents, Totals.LostBytes));
         Flush(durable: true);
         _completed = true;
+        if (_commitOnComplete)
+            _file!.Commit();
     }
 
     /// <summary>Writes what is pending unless a write already failed; never throws for a second failure.</summary>

@@ -35,6 +35,7 @@ internal static class RecordDecoder
             RecordKind.Trailer when count >= 8 => new TrailerRecord(ts,
                 Take(ref used, Bounded(r.ReadUInt64())), Take(ref used, Bounded(r.ReadUInt64())), Take(ref used, Bounded(r.ReadUInt64())),
                 Take(ref used, Bounded(r.ReadUInt64())), Take(ref used, Bounded(r.ReadUInt64())), Take(ref used, Bounded(r.ReadUInt64()))),
+            RecordKind.Host when count >= 5 => new HostRecord(ts, Take(ref used, r.ReadUInt16()), Take(ref used, r.ReadString() ?? ""), Take(ref used, r.ReadString() ?? "")),
             _ => null,
         };
         for (; used < count; used++)

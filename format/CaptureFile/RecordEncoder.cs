@@ -77,6 +77,14 @@ internal static class RecordEncoder
                 w.Write(t.LostEvents);
                 w.Write(t.LostBytes);
                 break;
+            case HostRecord h:
+                w.WriteArrayHeader(5);
+                w.Write((int)RecordKind.Host);
+                w.Write(h.TimestampNs);
+                w.Write(h.IdSpace);
+                w.Write(h.HostName);
+                w.Write(h.BootId);
+                break;
             default:
                 throw new ArgumentException($"No encoding for record type {record.GetType().Name}.", nameof(record));
         }

@@ -34,6 +34,7 @@ public sealed class HarEntryBuilder(CaptureHeader header)
             Connection = exchange.Connection.ConnectionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             Pid = exchange.Connection.Pid,
             Process = exchange.Connection.ProcessName,
+            Host = exchange.Connection.Host.Length > 0 ? exchange.Connection.Host : null,
             ConnectionId = exchange.Connection.ConnectionId,
             PeerPid = exchange.Peer?.Pid,
             PeerProcess = exchange.Peer?.ProcessName,

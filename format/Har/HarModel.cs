@@ -47,6 +47,8 @@ public sealed class HarEntry
     // Custom fields ("_pid" ...): what the capture knows and HAR has no slot for. Null when not known.
     public int? Pid { get; set; }
     public string? Process { get; set; }
+    /// <summary>The recording host ("_host"): the capture header's, or in a merged capture the connection's own.</summary>
+    public string? Host { get; set; }
     public ulong? ConnectionId { get; set; }
     /// <summary>The other end's process when both ends of the connection were traced ("_peerPid", "_peerProcess").</summary>
     public int? PeerPid { get; set; }

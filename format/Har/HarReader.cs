@@ -95,6 +95,7 @@ public static class HarReader
             Comment = Str(e, "comment"),
             Pid = (int?)Count(e, "_pid", int.MaxValue),
             Process = Str(e, "_process"),
+            Host = Str(e, "_host"),
             ConnectionId = connectionId,
             PeerPid = (int?)Count(e, "_peerPid", int.MaxValue),
             PeerProcess = Str(e, "_peerProcess"),

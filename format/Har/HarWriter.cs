@@ -74,6 +74,7 @@ public sealed class HarWriter : IDisposable
         if (entry.Pid is { } pid)
             j.WriteNumber(Names.Upid, pid);
         WriteOptional(Names.Uprocess, entry.Process);
+        WriteOptional(Names.Uhost, entry.Host);
         if (entry.ConnectionId is { } id)
             j.WriteNumber(Names.UconnectionId, id);
         if (entry.PeerPid is { } peerPid)
@@ -269,6 +270,7 @@ public sealed class HarWriter : IDisposable
         public static readonly JsonEncodedText UpeerPid = JsonEncodedText.Encode("_peerPid");
         public static readonly JsonEncodedText UpeerProcess = JsonEncodedText.Encode("_peerProcess");
         public static readonly JsonEncodedText Uprocess = JsonEncodedText.Encode("_process");
+        public static readonly JsonEncodedText Uhost = JsonEncodedText.Encode("_host");
         public static readonly JsonEncodedText Utruncated = JsonEncodedText.Encode("_truncated");
         public static readonly JsonEncodedText Uupgraded = JsonEncodedText.Encode("_upgraded");
         public static readonly JsonEncodedText blocked = JsonEncodedText.Encode("blocked");

@@ -30,11 +30,14 @@ public sealed record CaptureSummary
     /// <summary>Which kernel hooks recorded the file ("socket" or "syscall"); null when the file does not say.</summary>
     public required string? DataPath { get; init; }
     public required IReadOnlyList<ProcessSummary> Processes { get; init; }
+    /// <summary>The recording hosts: the header's for one recording, those its host records declare for a merged capture.</summary>
+    public required IReadOnlyList<HostSummary> Hosts { get; init; }
 
     public static CaptureSummary Compute(CaptureReader reader)
     {
         var connections = new HashSet<ulong>();
         var processes = new SortedDictionary<int, string>();
+        var declaredHosts = new Dictionary<ushort, HostRecord>();
         long dataEvents = 0, dataBytes = 0, cutBytes = 0, lostEvents = 0, lostBytes = 0, noBufferGaps = 0, noBufferBytes = 0;
         ulong? first = null, last = null;
 
@@ -64,6 +67,9 @@ public sealed record CaptureSummary
                     break;
                 case ProcessRecord p:
                     processes[p.Pid] = p.Name;
+                    break;
+                case HostRecord h:
+                    declaredHosts.TryAdd(h.IdSpace, h);
                     break;
                 case LossRecord l:
                     lostEvents += (long)l.LostEvents;
@@ -98,8 +104,27 @@ public sealed record CaptureSummary
             RecorderVersion = reader.Header.RecorderVersion,
             DataPath = reader.Header.Options.TryGetValue(CaptureHeader.DataPathOption, out string? path) ? path : null,
             Processes = processes.Select(p => new ProcessSummary(p.Key, p.Value)).ToList(),
+            Hosts = HostsOf(connections, declaredHosts, reader.Header),
         };
+    }
+
+    /// <summary>Connections counted per host: a connection id's top 16 bits name its host space (docs/capture-format.md).</summary>
+    private static List<HostSummary> HostsOf(HashSet<ulong> connections, Dictionary<ushort, HostRecord> declared, CaptureHeader header)
+    {
+        var headerHost = (Name: header.HostName, BootId: header.Options.GetValueOrDefault(CaptureHeader.BootIdOption, ""));
+        var counts = declared.Values.OrderBy(h => h.IdSpace).Select(h => (h.HostName, h.BootId)).Distinct().ToDictionary(h => h, _ => 0L);
+        foreach (ulong id in connections)
+        {
+            var host = declared.TryGetValue(HostRecord.SpaceOf(id), out var d) ? (d.HostName, d.BootId) : headerHost;
+            counts[host] = counts.GetValueOrDefault(host) + 1;
+        }
+        if (counts.Count == 0)
+            counts[headerHost] = 0;
+        return counts.Select(c => new HostSummary(c.Key.Item1, c.Key.Item2, c.Value)).ToList();
     }
 }
 
 public sealed record ProcessSummary(int Pid, string Name);
+
+/// <summary>A recording host, its boot id ("" when not recorded) and how many connections it holds.</summary>
+public sealed record HostSummary(string Name, string BootId, long Connections);

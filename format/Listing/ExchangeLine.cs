@@ -5,7 +5,7 @@ using Capture.Format.Reassembly;
 namespace Capture.Format.Listing;
 
 /// <summary>
-/// One exchange as `capture ls` shows it: when, which process, what was asked and answered, how
+/// One exchange as `capture ls` shows it: when, which process on which host, what was asked and answered, how
 /// long it took, how big it was, and what is not whole about it. The URL comes from the same rule
 /// as HAR's (<see cref="UrlParts.RequestUrl"/>).
 /// </summary>
@@ -13,6 +13,7 @@ public sealed record ExchangeLine(
     DateTimeOffset Time,
     int Pid,
     string Process,
+    string Host,
     string Method,
     string Url,
     int? Status,
@@ -36,6 +37,7 @@ public sealed record ExchangeLine(
             header.ToWallClock(start),
             exchange.Connection.Pid,
             exchange.Connection.ProcessName,
+            exchange.Connection.Host,
             request?.Method ?? "?",
             request is null ? "?" : UrlParts.RequestUrl(request, exchange.Connection),
             response?.StatusCode,
@@ -67,12 +69,13 @@ public sealed record ExchangeLine(
 
     /// <summary>
     /// One line: time (UTC), process(pid), method, status, duration, request and response body bytes,
-    /// URL, flags. The URL comes last but one so that the columns before it stay aligned.
+    /// URL, flags. The URL comes last but one so that the columns before it stay aligned. With
+    /// <paramref name="withHost"/> (a capture of several hosts) the process is shown as host/process(pid).
     /// </summary>
-    public string ToText()
+    public string ToText(bool withHost = false)
     {
         var c = CultureInfo.InvariantCulture;
-        string process = $"{Process}({Pid.ToString(c)})";
+        string process = withHost ? $"{Host}/{Process}({Pid.ToString(c)})" : $"{Process}({Pid.ToString(c)})";
         string status = Status is int s ? s.ToString(c) : "---";
         string duration = DurationMs is double d ? d.ToString("0.0", c) + "ms" : "-";
         string line = string.Create(c, $"{Time.UtcDateTime:HH:mm:ss.fff} {process,-20} {Method,-7} {status} {duration,9} {RequestBodyBytes,8} {ResponseBodyBytes,9} {Url} {Flags}");

@@ -21,6 +21,7 @@ public sealed class PcapExporter : IDisposable
     private readonly Dictionary<ulong, SyntheticConnection> _connections = new();
     private readonly HashSet<ulong> _skipped = new();
     private readonly TwinDetector _twins = new();
+    private readonly Dictionary<ushort, string> _hosts = new();
     private readonly byte[] _headers = new byte[TcpPacketHeaders.MaxLength];
     private bool _completed;
 
@@ -68,6 +69,9 @@ public sealed class PcapExporter : IDisposable
             case ConnectionClosedRecord closed:
                 OnClosed(closed);
                 break;
+            case HostRecord host:
+                _hosts.TryAdd(host.IdSpace, host.HostName);
+                break;
         }
     }
 
@@ -85,6 +89,9 @@ public sealed class PcapExporter : IDisposable
         _writer.Dispose();
     }
 
+    /// <summary>The host a merged capture's host record gave the connection, shown in packet comments; null in a single recording.</summary>
+    private string? HostOf(ulong connectionId) => _hosts.GetValueOrDefault(HostRecord.SpaceOf(connectionId));
+
     private void OnOpened(ConnectionOpenedRecord open)
     {
         if (_connections.ContainsKey(open.ConnectionId) || _skipped.Contains(open.ConnectionId))
@@ -96,7 +103,7 @@ public sealed class PcapExporter : IDisposable
             return;
         }
 
-        if (!_twins.Register(open))
+        if (!_twins.Register(open, HostOf(open.ConnectionId) ?? ""))
         {
             // Both ends were traced: the same bytes would appear twice, as retransmissions.
             _skipped.Add(open.ConnectionId);
@@ -104,7 +111,7 @@ public sealed class PcapExporter : IDisposable
             return;
         }
 
-        var connection = new SyntheticConnection(open.ConnectionId, open);
+        var connection = new SyntheticConnection(open.ConnectionId, open, HostOf(open.ConnectionId));
         _connections.Add(open.ConnectionId, connection);
         Stats.Connections++;
         if ((open.Flags & ConnectionFlags.Tls) != 0)
@@ -187,7 +194,7 @@ public sealed class PcapExporter : IDisposable
         if (_skipped.Remove(closed.ConnectionId) || !_connections.Remove(closed.ConnectionId, out SyntheticConnection? connection))
             return;
         if (connection.Open is { } open)
-            _twins.Unregister(open);
+            _twins.Unregister(open, HostOf(open.ConnectionId) ?? "");
         if (!connection.HasFlows)
             return; // neither a handshake nor data: nothing to show
 
@@ -225,7 +232,7 @@ public sealed class PcapExporter : IDisposable
             Stats.ConnectionsSkipped++;
             return null;
         }
-        connection = new SyntheticConnection(data.ConnectionId, open: null);
+        connection = new SyntheticConnection(data.ConnectionId, open: null, HostOf(data.ConnectionId));
         _connections.Add(data.ConnectionId, connection);
         Stats.Connections++;
         Stats.ConnectionsWithoutOpen++;

@@ -12,7 +12,8 @@ internal sealed class SyntheticConnection
     private const byte TracedMac = 0x01;
     private const byte PeerMac = 0x02;
 
-    public SyntheticConnection(ulong id, ConnectionOpenedRecord? open)
+    /// <param name="host">The recording host, named in the comment when the capture was merged from several.</param>
+    public SyntheticConnection(ulong id, ConnectionOpenedRecord? open, string? host = null)
     {
         Id = id;
         Open = open;
@@ -21,6 +22,8 @@ internal sealed class SyntheticConnection
             : $"pid {open.Pid} ({Shorten(open.ProcessName)}), connection {id}";
         if (open is not null && (open.Flags & ConnectionFlags.Tls) != 0)
             who += ", TLS plaintext";
+        if (host is not null)
+            who = $"host {Shorten(host)}, {who}";
         Comment = Encoding.UTF8.GetBytes(who);
     }
 

@@ -18,12 +18,13 @@ public sealed class ExchangeExtractor
     private readonly ExtractorOptions _options;
     private readonly Dictionary<ulong, ConnectionAssembler> _open = [];
     private readonly RecentlyClosed _closedIds = new(64 * 1024);
-    private readonly Dictionary<(IPEndPoint Local, IPEndPoint Remote), ConnectionAssembler> _byEndPoints = [];
+    private readonly Dictionary<(string Host, IPEndPoint Local, IPEndPoint Remote), ConnectionAssembler> _byEndPoints = [];
     private readonly Dictionary<ConnectionAssembler, TwinConnections> _twins = [];
     private readonly Dictionary<ConnectionAssembler, AwaitingTwin> _awaiting = [];
     private int _recordsSinceTwinRelease;
     private readonly List<HttpExchange> _ready = [];
     private ulong _newestNs;
+    private readonly Dictionary<ushort, HostRecord> _hosts = [];
 
     public ExchangeExtractor(CaptureReader reader, ExtractorOptions? options = null)
         : this(reader.Header, reader.ReadRecords(), options)
@@ -39,6 +40,9 @@ public sealed class ExchangeExtractor
 
     public CaptureHeader Header { get; }
     public ExtractionStats Stats { get; } = new();
+
+    /// <summary>Hosts declared so far by host records (a merged capture declares them at its start); empty for one recording.</summary>
+    public IReadOnlyCollection<HostRecord> DeclaredHosts => _hosts.Values;
 
     /// <summary>Connections whose state is held right now: the extractor's memory grows with this, not with the file.</summary>
     public int OpenConnections => _open.Count;
@@ -139,11 +143,14 @@ public sealed class ExchangeExtractor
                 if (_open.TryGetValue(data.ConnectionId, out var assembler))
                     assembler.Offer(data);
                 else if (!_closedIds.Contains(data.ConnectionId))
-                    Add(ConnectionInfo.Unknown(data.ConnectionId)).Offer(data);
+                    Add(ConnectionInfo.Unknown(data.ConnectionId, HostOf(data.ConnectionId))).Offer(data);
                 break;
             case ConnectionClosedRecord closed:
                 if (_open.TryGetValue(closed.ConnectionId, out var closing))
                     Close(closing, closed.TimestampNs, closed.BytesSent, closed.BytesReceived);
+                break;
+            case HostRecord host:
+                _hosts.TryAdd(host.IdSpace, host);
                 break;
             case LossRecord loss:
                 Stats.LostEvents += (long)loss.LostEvents;
@@ -152,16 +159,20 @@ public sealed class ExchangeExtractor
         }
     }
 
+    /// <summary>The host a host record gave the connection id's space, else the header's.</summary>
+    private string HostOf(ulong connectionId) =>
+        _hosts.TryGetValue(HostRecord.SpaceOf(connectionId), out var host) ? host.HostName : Header.HostName;
+
     private void Open(ConnectionOpenedRecord opened)
     {
         if (_open.ContainsKey(opened.ConnectionId) || _closedIds.Contains(opened.ConnectionId))
             return;
-        var assembler = Add(ConnectionInfo.From(opened));
+        var assembler = Add(ConnectionInfo.From(opened, HostOf(opened.ConnectionId)));
         var local = ConnectionInfo.Normalize(opened.Local);
         var remote = ConnectionInfo.Normalize(opened.Remote);
         if (local is null || remote is null)
             return;
-        if (_options.MergeTwinConnections && _byEndPoints.TryGetValue((remote, local), out var mirror) && !mirror.Closed && !_twins.ContainsKey(mirror))
+        if (_options.MergeTwinConnections && _byEndPoints.TryGetValue((assembler.Info.Host, remote, local), out var mirror) && !mirror.Closed && !_twins.ContainsKey(mirror))
         {
             bool mirrorIsClient = mirror.Info.Role == ConnectionRole.Client || assembler.Info.Role == ConnectionRole.Server;
             var twins = mirrorIsClient ? new TwinConnections(mirror, assembler) : new TwinConnections(assembler, mirror);
@@ -174,7 +185,7 @@ public sealed class ExchangeExtractor
         }
         else if (_options.MergeTwinConnections && AwaitingTwin.Possible(local, remote))
             _awaiting[assembler] = new AwaitingTwin(assembler);
-        _byEndPoints[(local, remote)] = assembler;
+        _byEndPoints[(assembler.Info.Host, local, remote)] = assembler; // twins are two ends on one host
     }
 
     private ConnectionAssembler Add(ConnectionInfo info)
@@ -207,8 +218,8 @@ public sealed class ExchangeExtractor
         _closedIds.Add(assembler.Info.ConnectionId);
         var local = ConnectionInfo.Normalize(assembler.Info.Local);
         var remote = ConnectionInfo.Normalize(assembler.Info.Remote);
-        if (local is not null && remote is not null && _byEndPoints.TryGetValue((local, remote), out var mapped) && mapped == assembler)
-            _byEndPoints.Remove((local, remote));
+        if (local is not null && remote is not null && _byEndPoints.TryGetValue((assembler.Info.Host, local, remote), out var mapped) && mapped == assembler)
+            _byEndPoints.Remove((assembler.Info.Host, local, remote));
         if (_awaiting.Remove(assembler, out var awaiting))
             awaiting.ReleaseAll(Ready);
         if (_twins.TryGetValue(assembler, out var twins) && twins.BothClosed)

@@ -9,4 +9,6 @@ public enum RecordKind
     ConnectionClosed = 4,
     Loss = 5,
     Trailer = 6,
+    /// <summary>Format 1.2: which host a range of connection ids belongs to (merged captures).</summary>
+    Host = 7,
 }

@@ -57,7 +57,7 @@ public static class CapturePlanReader
                     response.GetHeader("Content-Type")),
             StartedAt = header.ToWallClock(exchange.StartNs),
             RecordedMilliseconds = endNs > request.FirstByteNs ? (endNs - request.FirstByteNs) / 1e6 : null,
-            ConnectionId = exchange.Connection.ConnectionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ConnectionId = RecordedConnection.Key(exchange.Connection.Host, exchange.Connection.ConnectionId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             Pid = exchange.Connection.Pid,
             Incomplete = exchange.Incomplete,
             Truncated = exchange.Truncated,

@@ -72,7 +72,7 @@ public static class HarPlanReader
             StartedAt = entry.StartedDateTime,
             // 0 is what the reader gives when the file has no time; a real exchange over the network takes longer.
             RecordedMilliseconds = entry.Time > 0 ? entry.Time : null,
-            ConnectionId = entry.ConnectionId?.ToString(CultureInfo.InvariantCulture) ?? entry.Connection,
+            ConnectionId = RecordedConnection.Key(entry.Host, entry.ConnectionId?.ToString(CultureInfo.InvariantCulture) ?? entry.Connection),
             Pid = entry.Pid,
             Incomplete = incomplete,
             Truncated = entry.Truncated == true,

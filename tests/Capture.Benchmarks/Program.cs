@@ -10,6 +10,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["replay"] = ReplayBenchmark.Run,
     ["har"] = HarBenchmark.Run,
     ["http2"] = Http2Benchmark.Run,
+    ["merge"] = MergeBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

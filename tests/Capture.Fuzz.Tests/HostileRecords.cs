@@ -48,8 +48,8 @@ internal static class HostileRecords
                 Number(ref w, random);
                 Number(ref w, random);
                 break;
-            case 2: // closed, loss, trailer, process: every field any number
-                int kind = random.Next(3) switch { 0 => 4, 1 => 5, _ => 6 };
+            case 2: // closed, loss, trailer, host: every field any number
+                int kind = random.Next(4) switch { 0 => 4, 1 => 5, 2 => 7, _ => 6 };
                 int fields = random.Next(2, 10);
                 w.WriteArrayHeader(fields);
                 w.Write(kind);
@@ -79,7 +79,7 @@ internal static class HostileRecords
                 break;
             case 5: // wrong types where numbers belong
                 w.WriteArrayHeader(8);
-                w.Write(random.Next(1, 7));
+                w.Write(random.Next(1, 8));
                 for (int i = 0; i < 7; i++)
                     AnyValue(ref w, random);
                 break;

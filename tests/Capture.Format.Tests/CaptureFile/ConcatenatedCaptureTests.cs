@@ -55,6 +55,53 @@ public class ConcatenatedCaptureTests
         Assert.False(cut.Stats.CleanClose); // a's trailer does not vouch for b, which was cut
     }
 
+    [Fact]
+    public void A_merged_capture_joined_after_a_recording_keeps_every_connection_apart_with_its_host()
+    {
+        byte[] a = File.ReadAllBytes(Fixture("synthetic-api.tcap")), kestrel = File.ReadAllBytes(Fixture("recorded/demo-kestrel.tcap"));
+        byte[] merged = Merge(Renamed(a, "node-b"), kestrel); // host spaces 0 (node-b) and 1 (vm)
+        var (harA, _) = Convert(a);
+        var (harMerged, _) = Convert(merged);
+
+        var (joined, stats) = Convert([.. a, .. merged]);
+
+        Assert.Equal(2, stats.Segments);
+        Assert.Equal(harA.Entries.Count + harMerged.Entries.Count, joined.Entries.Count);
+        Assert.Equal(Keys(harA).Concat(Keys(harMerged)).Order(), Keys(joined).Order());
+        var connections = joined.Entries.Select(e => e.ConnectionId).Distinct().Count();
+        Assert.Equal(harA.Entries.Select(e => e.ConnectionId).Distinct().Count() + harMerged.Entries.Select(e => e.ConnectionId).Distinct().Count(), connections);
+        // Each connection keeps its host: the first recording's header, the merged segment's host records.
+        var hosts = joined.Entries.GroupBy(e => e.Host).ToDictionary(g => g.Key!, g => g.Count());
+        var mergedHosts = harMerged.Entries.GroupBy(e => e.Host).ToDictionary(g => g.Key!, g => g.Count());
+        Assert.Equal(harA.Entries.Count, hosts["fixture-host"]);
+        Assert.Equal(mergedHosts["node-b"], hosts["node-b"]);
+        Assert.Equal(mergedHosts["vm"], hosts["vm"]);
+    }
+
+    private static byte[] Renamed(byte[] capture, string host)
+    {
+        using var reader = new CaptureReader(new MemoryStream(capture));
+        var output = new MemoryStream();
+        using (var writer = new CaptureWriter(output, reader.Header with { HostName = host }))
+        {
+            foreach (var record in reader.ReadRecords().Where(r => r is not Capture.Format.Records.TrailerRecord))
+                writer.Write(record);
+            writer.Complete(0);
+        }
+        return output.ToArray();
+    }
+
+    private static byte[] Merge(params byte[][] captures)
+    {
+        var readers = captures.Select(c => new CaptureReader(new MemoryStream(c))).ToList();
+        var merger = new CaptureMerger(readers);
+        var output = new MemoryStream();
+        using (var writer = new CaptureWriter(output, merger.Header))
+            merger.WriteTo(writer);
+        readers.ForEach(r => r.Dispose());
+        return output.ToArray();
+    }
+
     private static List<DateTimeOffset> WallTimes(byte[] file)
     {
         using var reader = new CaptureReader(new MemoryStream(file));
