@@ -6,7 +6,10 @@ namespace Capture.Recorder.Tls;
 /// <summary>An ELF file to probe, by a path that opens it and by its identity (one file has many paths).</summary>
 internal readonly record struct SslLibrary(string Path, ulong Device, ulong Inode);
 
-/// <summary>Finds OpenSSL's libssl files: in the usual system places, and in the memory maps of running processes.</summary>
+/// <summary>
+/// Finds OpenSSL's libssl files: in the usual system places, and in the memory maps of running
+/// processes, where a program or library with OpenSSL linked in statically counts too.
+/// </summary>
 internal static class SslLibraryFinder
 {
     /// <summary>
@@ -53,15 +56,20 @@ internal static class SslLibraryFinder
     }
 
     /// <summary>
-    /// The libssl files process <paramref name="pid"/> maps, reached through /proc/PID/root so that a
-    /// process in another mount namespace (a container) gives a path that opens its own file.
+    /// The OpenSSL files process <paramref name="pid"/> maps — libssl.so, and executable mappings that
+    /// carry SSL_read/SSL_write statically — reached through /proc/PID/root so that a process in
+    /// another mount namespace (a container) gives a path that opens its own file.
     /// </summary>
     public static IEnumerable<SslLibrary> MappedBy(int pid, string procRoot = "/proc")
     {
         string dir = Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture));
-        foreach (string mapped in MappedLibSslPaths(Path.Combine(dir, "maps")))
+        var (libSsl, executable) = MappedPaths(Path.Combine(dir, "maps"));
+        foreach (string mapped in libSsl)
             if (Identify(dir + "/root" + mapped) is { } library)
                 yield return library;
+        foreach (string mapped in executable)
+            if (Identify(dir + "/root" + mapped) is { } file && StaticOpenSsl.Carries(file))
+                yield return file;
     }
 
     /// <summary>The process's name as the kernel keeps it (what --comm matches), or null when it is gone.</summary>
@@ -94,10 +102,14 @@ internal static class SslLibraryFinder
         }
     }
 
-    /// <summary>Distinct libssl paths in one /proc/PID/maps ("start-end perms offset dev inode path").</summary>
-    private static HashSet<string> MappedLibSslPaths(string mapsFile)
+    /// <summary>
+    /// Distinct file paths in one /proc/PID/maps ("start-end perms offset dev inode path"): the libssl
+    /// ones, and the other files mapped executable (which may carry OpenSSL statically).
+    /// </summary>
+    private static (HashSet<string> LibSsl, HashSet<string> Executable) MappedPaths(string mapsFile)
     {
-        var paths = new HashSet<string>(StringComparer.Ordinal);
+        var libSsl = new HashSet<string>(StringComparer.Ordinal);
+        var executable = new HashSet<string>(StringComparer.Ordinal);
         try
         {
             foreach (string line in File.ReadLines(mapsFile))
@@ -106,14 +118,17 @@ internal static class SslLibraryFinder
                 if (slash < 0 || line.EndsWith(" (deleted)", StringComparison.Ordinal))
                     continue; // anonymous memory, or a file replaced on disk since it was mapped
                 string path = line[slash..];
+                int perms = line.IndexOf(' ');
                 if (IsLibSsl(Path.GetFileName(path)))
-                    paths.Add(path);
+                    libSsl.Add(path);
+                else if (perms > 0 && perms + 3 < line.Length && line[perms + 3] == 'x')
+                    executable.Add(path);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // the process exited, or is a kernel thread
         }
-        return paths;
+        return (libSsl, executable);
     }
 }

@@ -43,7 +43,8 @@ public static class NativeClient
         return new Result(pid, await File.ReadAllBytesAsync(output));
     }
 
-    private static async Task<string> BuildAsync(string name)
+    /// <summary>Compiles Native/<paramref name="name"/>.c once per test run, with <paramref name="linkArguments"/> after the source.</summary>
+    public static async Task<string> BuildAsync(string name, params string[] linkArguments)
     {
         string compiler = ToolRequirement.Find("cc", "apt-get install gcc");
         string program = Path.Combine(BuildDirectory, name);
@@ -53,7 +54,7 @@ public static class NativeClient
             if (File.Exists(program))
                 return program;
             string source = Path.Combine(AppContext.BaseDirectory, "Infrastructure", "Native", name + ".c");
-            using var cc = ChildProcess.Start(compiler, ["-O1", "-Wall", "-Werror", "-o", program, source]);
+            using var cc = ChildProcess.Start(compiler, ["-O1", "-Wall", "-Werror", "-o", program, source, .. linkArguments]);
             int exit = await cc.WaitForExitAsync(TimeSpan.FromSeconds(60));
             if (exit != 0)
                 throw new InvalidOperationException($"cc {name}.c failed: {cc.Stderr}");
