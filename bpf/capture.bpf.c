@@ -525,7 +525,7 @@ static __always_inline bool take_stash(struct stash *out)
 	return true;
 }
 
-/* ---------- HTTP/1.x inference on the first bytes of a call ---------- */
+/* ---------- HTTP inference on the first bytes of a call (HTTP/1.x, and HTTP/2's preface) ---------- */
 
 /* A TLS record header: content type 20-23, version 3.x (x <= 4). */
 static __always_inline bool is_tls_record(__u64 w)
@@ -555,7 +555,10 @@ static __always_inline int classify_http(__u64 w)
 	    (w & MASK(6)) == W8('T', 'R', 'A', 'C', 'E', ' ', 0, 0) ||
 	    (w & MASK(7)) == W8('D', 'E', 'L', 'E', 'T', 'E', ' ', 0) ||
 	    w == W8('O', 'P', 'T', 'I', 'O', 'N', 'S', ' ') ||
-	    w == W8('C', 'O', 'N', 'N', 'E', 'C', 'T', ' '))
+	    w == W8('C', 'O', 'N', 'N', 'E', 'C', 'T', ' ') ||
+	    /* HTTP/2's client connection preface ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"): h2c with prior
+	     * knowledge, and h2 inside TLS once ALPN chose it. */
+	    w == W8('P', 'R', 'I', ' ', '*', ' ', 'H', 'T'))
 		return HTTP_REQUEST;
 	if ((w & MASK(7)) == W8('H', 'T', 'T', 'P', '/', '1', '.', 0))
 		return HTTP_RESPONSE;

@@ -64,6 +64,8 @@ public static class HarCommand
             Console.Error.WriteLine($"Wrote {summary.Written:N0} exchange(s){detail} to {target}; {summary.SkippedByFilter:N0} skipped by filters.");
             if (summary.RedactedValues > 0)
                 Console.Error.WriteLine($"Redacted {summary.RedactedValues:N0} value(s).");
+            if (summary.Http2Connections > 0)
+                Console.Error.WriteLine($"capture: {summary.Http2Connections:N0} HTTP/2 connection(s) were recorded but are not in the HAR: converting HTTP/2 is not supported yet.");
             if (summary.SkippedNoRequest > 0)
                 Console.Error.WriteLine($"capture: {summary.SkippedNoRequest:N0} response(s) had no readable request (lost in a gap or recorded mid-connection) and are not in the HAR.");
             if (summary.Failed > 0)

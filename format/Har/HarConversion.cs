@@ -67,6 +67,7 @@ public static class HarConversion
             SkippedNoRequest = noRequest,
             Failed = failed,
             Connections = stats.Connections,
+            Http2Connections = stats.Http2Connections,
             DuplicatesMerged = stats.DuplicateExchangesDropped,
             GapBytes = stats.GapBytes,
             LostEvents = stats.LostEvents,

@@ -89,14 +89,31 @@ internal sealed class ConnectionAssembler : IStreamConsumer, IHttpMessageSink, I
             _emit(exchange);
     }
 
+    /// <summary>
+    /// The connection opened with HTTP/2's client preface. Its frames are not HTTP/1 messages, so
+    /// they are not parsed here (the traffic library decodes HTTP/2; the HAR sink does not use it yet).
+    /// </summary>
+    public bool IsHttp2 { get; private set; }
+
+    private static ReadOnlySpan<byte> Http2Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
+
     void IStreamConsumer.OnData(Direction direction, ReadOnlyMemory<byte> data, ulong timestampNs)
     {
+        if (IsHttp2)
+            return;
+        if (_requestParser is null && data.Span.StartsWith(Http2Preface[..Math.Min(Http2Preface.Length, data.Length)]) && data.Length >= 8)
+        {
+            IsHttp2 = true;
+            return;
+        }
         EnsureParsers(direction, data.Span);
         ParserFor(direction).Feed(data, timestampNs);
     }
 
     void IStreamConsumer.OnGap(Direction direction, long bytes, ulong timestampNs)
     {
+        if (IsHttp2)
+            return;
         EnsureParsers(direction, default);
         ParserFor(direction).Gap(bytes, timestampNs);
     }

@@ -210,6 +210,8 @@ public sealed class ExchangeExtractor
     private void Close(ConnectionAssembler assembler, ulong timestampNs, ulong? bytesSent, ulong? bytesReceived)
     {
         assembler.Close(timestampNs, bytesSent, bytesReceived);
+        if (assembler.IsHttp2)
+            Stats.Http2Connections++;
         Stats.GapBytes += assembler.GapBytes;
         Stats.SkippedBytes += assembler.SkippedBytes;
         Stats.TunnelBytes += assembler.TunnelBytes;

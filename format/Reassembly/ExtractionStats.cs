@@ -15,6 +15,8 @@ public sealed class ExtractionStats
     public long GapBytes { get; internal set; }
     /// <summary>Captured bytes thrown away while looking for the next message start.</summary>
     public long SkippedBytes { get; internal set; }
+    /// <summary>Connections that opened with HTTP/2's preface: recorded, but not turned into HTTP/1 exchanges.</summary>
+    public long Http2Connections { get; internal set; }
     /// <summary>Bytes after an upgrade or CONNECT, which are not HTTP.</summary>
     public long TunnelBytes { get; internal set; }
     /// <summary>Events and bytes the recorder reported as lost (ring buffer full, caps...).</summary>
