@@ -91,10 +91,6 @@ public static class LsCommand
 
     private static CaptureReader OpenInput(string path)
     {
-        if (Directory.Exists(path))
-            throw new UserError($"{path} is a directory, not a capture file.", ExitCodes.BadInput);
-        if (!File.Exists(path))
-            throw new UserError($"File not found: {path}.", ExitCodes.BadInput);
-        return CaptureReader.Open(path);
+        return CaptureReader.Open(InputFile.Require(path, "a capture file"));
     }
 }

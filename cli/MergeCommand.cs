@@ -25,7 +25,7 @@ public static class MergeCommand
             try
             {
                 foreach (string input in inputs)
-                    readers.Add(CaptureReader.Open(input));
+                    readers.Add(CaptureReader.Open(InputFile.Require(input, "a capture file")));
                 var merger = new CaptureMerger(readers);
                 using var interrupted = new CancellationTokenSource();
                 void OnSignal(PosixSignalContext context)

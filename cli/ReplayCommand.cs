@@ -152,11 +152,7 @@ public static class ReplayCommand
 
     static ReplayPlan LoadPlan(string path, PlanFilter filter)
     {
-        if (Directory.Exists(path))
-            throw new UserError($"{path} is a directory, not a HAR or capture file.", ExitCodes.BadInput);
-        if (!File.Exists(path))
-            throw new UserError($"File not found: {path}.", ExitCodes.BadInput);
-        return filter.Load(path);
+        return filter.Load(InputFile.Require(path, "a HAR or capture file"));
     }
 
     /// <summary>Runs the replay, with a live progress line when stderr is a terminal; Ctrl+C stops it cleanly.</summary>

@@ -43,10 +43,7 @@ public static class ReportCommand
     /// <summary>A report file, checked: anything else is one sentence and exit 3.</summary>
     static NamedReport Read(string path)
     {
-        if (Directory.Exists(path))
-            throw new UserError($"{path} is a directory, not a replay report.", ExitCodes.BadInput);
-        if (!File.Exists(path))
-            throw new UserError($"File not found: {path}.", ExitCodes.BadInput);
+        InputFile.Require(path, "a replay report");
         ReplayReport? report;
         try
         {

@@ -54,10 +54,7 @@ internal sealed class CaptureConversion : IDisposable
         bool toStdout = target == "-";
         if (!toStdout && Path.GetFullPath(target) == Path.GetFullPath(input))
             throw new UserError($"The output {target} is the input capture file; choose another name with -o.", ExitCodes.Usage);
-        if (Directory.Exists(input))
-            throw new UserError($"{input} is a directory, not a capture file.", ExitCodes.BadInput);
-        if (!File.Exists(input))
-            throw new UserError($"File not found: {input}.", ExitCodes.BadInput);
+        InputFile.Require(input, "a capture file");
         return new CaptureConversion(input, toStdout ? null : target);
     }
 
