@@ -67,9 +67,11 @@ internal static class SslLibraryFinder
         foreach (string mapped in libSsl)
             if (Identify(dir + "/root" + mapped) is { } library)
                 yield return library;
-        foreach (string mapped in executable)
-            if (Identify(dir + "/root" + mapped) is { } file && StaticOpenSsl.Carries(file))
-                yield return file;
+        // Decided once per file by the maps line's own device and inode: a file already known not to
+        // carry OpenSSL is not opened again on every refresh.
+        foreach (var (file, path) in executable)
+            if (StaticOpenSsl.Carries(file, dir + "/root" + path) && Identify(dir + "/root" + path) is { } library)
+                yield return library;
     }
 
     /// <summary>The process's name as the kernel keeps it (what --comm matches), or null when it is gone.</summary>
@@ -106,10 +108,10 @@ internal static class SslLibraryFinder
     /// Distinct file paths in one /proc/PID/maps ("start-end perms offset dev inode path"): the libssl
     /// ones, and the other files mapped executable (which may carry OpenSSL statically).
     /// </summary>
-    private static (HashSet<string> LibSsl, HashSet<string> Executable) MappedPaths(string mapsFile)
+    private static (HashSet<string> LibSsl, HashSet<(MappedFile File, string Path)> Executable) MappedPaths(string mapsFile)
     {
         var libSsl = new HashSet<string>(StringComparer.Ordinal);
-        var executable = new HashSet<string>(StringComparer.Ordinal);
+        var executable = new HashSet<(MappedFile, string)>();
         try
         {
             foreach (string line in File.ReadLines(mapsFile))
@@ -121,8 +123,8 @@ internal static class SslLibraryFinder
                 int perms = line.IndexOf(' ');
                 if (IsLibSsl(Path.GetFileName(path)))
                     libSsl.Add(path);
-                else if (perms > 0 && perms + 3 < line.Length && line[perms + 3] == 'x')
-                    executable.Add(path);
+                else if (perms > 0 && perms + 3 < line.Length && line[perms + 3] == 'x' && MappedFile.Parse(line) is { } file)
+                    executable.Add((file, path));
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -6,18 +6,19 @@ namespace Capture.Recorder.Tls;
 /// <summary>
 /// Tells whether a mapped executable or library other than libssl.so carries OpenSSL (or BoringSSL)
 /// linked in statically: SSL_read and SSL_write among its function symbols (.dynsym or .symtab).
-/// Such a file is probed like a shared libssl. Each file is read once, by its identity.
+/// Such a file is probed like a shared libssl. Each file is read once, by its device and inode.
 /// </summary>
 internal static class StaticOpenSsl
 {
-    private static readonly Dictionary<(ulong Device, ulong Inode), bool> Seen = [];
+    private static readonly Dictionary<MappedFile, bool> Seen = [];
 
-    public static bool Carries(SslLibrary file)
+    /// <summary>Whether <paramref name="file"/> carries OpenSSL; read from <paramref name="path"/> the first time only.</summary>
+    public static bool Carries(MappedFile file, string path)
     {
         lock (Seen)
         {
-            if (!Seen.TryGetValue((file.Device, file.Inode), out bool carries))
-                Seen[(file.Device, file.Inode)] = carries = HasSslFunctions(file.Path);
+            if (!Seen.TryGetValue(file, out bool carries))
+                Seen[file] = carries = HasSslFunctions(path);
             return carries;
         }
     }
