@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Capture.Format.Reassembly;
+using Capture.Traffic.Reassembly;
 
 namespace Capture.Replay.Input;
 

@@ -1,0 +1,73 @@
+namespace Capture.Traffic.Reassembly;
+
+/// <summary>
+/// Which exchanges to keep. Every criterion that is set must match (AND); an empty filter keeps all.
+/// Shared by the HAR, pcap and replay verbs so that --pid/--host/--method/--path-prefix/--status mean the same everywhere.
+/// </summary>
+public sealed record ExchangeFilter
+{
+    public int? Pid { get; init; }
+    /// <summary>Host name or address, compared with the request's Host (port ignored unless given) or the server address.</summary>
+    public string? Host { get; init; }
+    public string? Method { get; init; }
+    /// <summary>Start of the request path, for example "/api/".</summary>
+    public string? PathPrefix { get; init; }
+    /// <summary>Status classes and codes, from <see cref="ParseStatus"/>.</summary>
+    public StatusSet? Status { get; init; }
+
+    public bool IsEmpty => Pid is null && Host is null && Method is null && PathPrefix is null && Status is null;
+
+    public bool Matches(HttpExchange exchange)
+    {
+        // Either end: a connection traced at both ends is kept once, from the client's side.
+        if (Pid is { } pid && exchange.Connection.Pid != pid && exchange.Peer?.Pid != pid)
+            return false;
+        if (Method is { } method && !string.Equals(exchange.Request?.Method, method, StringComparison.OrdinalIgnoreCase))
+            return false;
+        if (PathPrefix is { } prefix && !RequestPath(exchange).StartsWith(prefix, StringComparison.Ordinal))
+            return false;
+        if (Status is { } status && !status.Contains(exchange.Response?.StatusCode ?? 0))
+            return false;
+        if (Host is { } host && !HostMatches(exchange, host))
+            return false;
+        return true;
+    }
+
+    /// <summary>Parses "404", "5xx", or a comma list such as "2xx,404". Throws <see cref="FormatException"/> with a one-sentence message.</summary>
+    public static StatusSet ParseStatus(string text) => StatusSet.Parse(text);
+
+    /// <summary>The path part of the request target (no query), "/" for authority-form and "*" targets.</summary>
+    public static string RequestPath(HttpExchange exchange)
+    {
+        string target = exchange.Request?.Target ?? "";
+        if (target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || target.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            int slash = target.IndexOf('/', target.IndexOf("//", StringComparison.Ordinal) + 2);
+            target = slash < 0 ? "/" : target[slash..];
+        }
+        int query = target.IndexOfAny(['?', '#']);
+        return query < 0 ? target : target[..query];
+    }
+
+    private static bool HostMatches(HttpExchange exchange, string wanted)
+    {
+        if (exchange.Request?.GetHeader("Host") is { } hostHeader)
+        {
+            if (hostHeader.Equals(wanted, StringComparison.OrdinalIgnoreCase) || StripPort(hostHeader).Equals(wanted, StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        var server = exchange.Connection.ServerEndPoint;
+        return server is not null && (server.Address.ToString() == wanted || server.ToString() == wanted);
+    }
+
+    private static string StripPort(string host)
+    {
+        if (host.StartsWith('['))
+        {
+            int close = host.IndexOf(']');
+            return close < 0 ? host : host[1..close];
+        }
+        int colon = host.LastIndexOf(':');
+        return colon < 0 || host.IndexOf(':') != colon ? host : host[..colon];
+    }
+}
