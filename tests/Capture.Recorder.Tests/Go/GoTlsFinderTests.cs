@@ -15,11 +15,11 @@ public class GoTlsFinderTests
         Assert.True(found.FromSymbols);
         Assert.Equal(GoPrograms.ToolchainVersion, found.Version.Text);
         Assert.True(found.Version.HasRegisterAbi);
-        Assert.NotEqual(found.WriteEntry, found.ReadEntry);
-        Assert.NotEmpty(found.ReadReturns);
-        Assert.All(found.ReadReturns, r => Assert.True(r > found.ReadEntry));
+        Assert.NotEqual(found.Write.Entry, found.Read.Entry);
+        Assert.NotEmpty(found.Read.Returns);
+        Assert.All(found.Read.Returns, r => Assert.True(r > found.Read.Entry));
         byte[] file = File.ReadAllBytes(GoPrograms.Server);
-        Assert.All(found.ReadReturns, r => Assert.Equal(0xC3, file[r])); // each is a RET (near return, no immediate)
+        Assert.All(found.Read.Returns, r => Assert.Equal(0xC3, file[r])); // each is a RET (near return, no immediate)
     }
 
     [Fact]
@@ -33,24 +33,36 @@ public class GoTlsFinderTests
 
         Assert.True(stripped is not null, whyNot);
         Assert.False(stripped.FromSymbols);
-        Assert.Equal(full.WriteEntry, stripped.WriteEntry);
-        Assert.Equal(full.ReadEntry, stripped.ReadEntry);
-        Assert.Equal(full.ReadReturns, stripped.ReadReturns);
+        Assert.Equal(full.Write.Entry, stripped.Write.Entry);
+        Assert.Equal(full.Read.Entry, stripped.Read.Entry);
+        Assert.Equal(full.Read.Returns, stripped.Read.Returns);
+        Assert.Equal(full.Write.Returns, stripped.Write.Returns);
+        Assert.Equal(full.Handshake.Entry, stripped.Handshake.Entry);
+        Assert.Equal(full.Handshake.Returns, stripped.Handshake.Returns);
         Assert.Equal(full.Version, stripped.Version);
     }
 
-    [Fact]
-    public void Every_return_go_tool_objdump_lists_is_found_and_no_other()
+    [Theory]
+    [InlineData(GoTlsFinder.ReadFunction)]
+    [InlineData(GoTlsFinder.WriteFunction)]
+    [InlineData(GoTlsFinder.HandshakeFunction)]
+    public void Every_return_go_tool_objdump_lists_is_found_and_no_other(string function)
     {
         var found = GoTlsFinder.Find(GoPrograms.Server, out _)!;
+        var probes = function switch
+        {
+            GoTlsFinder.ReadFunction => found.Read,
+            GoTlsFinder.WriteFunction => found.Write,
+            _ => found.Handshake,
+        };
         // Go's own disassembler, independent of the decoder under test: lines are "file:line 0xADDR bytes RET".
-        string listing = GoPrograms.Run("go", Path.GetTempPath(), "tool", "objdump", "-s", @"^crypto/tls\.\(\*Conn\)\.Read$", GoPrograms.Server);
+        string listing = GoPrograms.Run("go", Path.GetTempPath(), "tool", "objdump", "-s", "^" + Regex.Escape(function) + "$", GoPrograms.Server);
         var addresses = Regex.Matches(listing, @"\s0x([0-9a-f]+)\s+[0-9a-f]+\s+RET\b").Select(m => Convert.ToUInt64(m.Groups[1].Value, 16)).ToList();
         ulong firstInstruction = Convert.ToUInt64(Regex.Match(listing, @"\s0x([0-9a-f]+)\s").Groups[1].Value, 16);
 
         Assert.NotEmpty(addresses);
         // objdump prints virtual addresses; the finder gives file offsets: the same distance from the entry.
-        Assert.Equal(addresses.Select(a => a - firstInstruction), found.ReadReturns.Select(r => r - found.ReadEntry));
+        Assert.Equal(addresses.Select(a => a - firstInstruction), probes.Returns.Select(r => r - probes.Entry));
     }
 
     [Fact]
