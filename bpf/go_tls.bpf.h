@@ -6,7 +6,8 @@
  * register ABI): a method's receiver in RAX, then a slice's pointer and length in RBX and RCX;
  * the first result comes back in RAX; R14 always holds the running goroutine (g). The recorder
  * attaches:
- *   go_tls_read_enter / go_tls_write_enter at the first instruction of (*Conn).Read / Write,
+ *   go_tls_read_enter / go_tls_write_enter at the entry of (*Conn).Read / Write (the stack check's branch, see
+ *   recorder/Tls/Go/EntryFinder.cs: arguments and R14 are as at the first instruction),
  *   go_tls_read_return / go_tls_write_return at each of their RET instructions,
  *   go_tls_handshake_enter / go_tls_handshake_return at (*Conn).handshakeContext and its RETs.
  * Never uretprobes: they plant a return address on the stack, and Go moves stacks.

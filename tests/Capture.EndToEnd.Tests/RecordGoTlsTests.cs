@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Capture.EndToEnd.Tests.Infrastructure;
 using Capture.Format.Records;
@@ -97,6 +96,38 @@ public class RecordGoTlsTests
     }
 
     [Fact]
+    public async Task A_go_server_started_while_recording_is_probed_by_the_next_scan()
+    {
+        BpfRequirement.Ensure();
+        using var scratch = new ScratchDirectory();
+        string program = scratch.File("go_tls_late"); // a name of its own, for --comm
+        File.Copy(await GoProgram.BuildAsync("go_tls_server"), program);
+        using var certificate = await SelfSignedCertificate.CreateAsync();
+
+        using var recording = await RecordingSession.StartAsync("--tls", "--comm", "go_tls_late");
+        using var server = ChildProcess.Start(program, [certificate.CertificatePath, certificate.KeyPath]);
+        string listening = await server.WaitForLineAsync("listening on ", TimeSpan.FromSeconds(30));
+        int port = int.Parse(listening["listening on ".Length..], CultureInfo.InvariantCulture);
+        // The recorder looks for new processes every 2 seconds and writes what it found to the file it is
+        // writing (flushed every second): wait for the server's TLS-stack record there.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!RecordedCapture.Read(recording.CapturePath).Records.OfType<TlsStackRecord>().Any(t => t.Pid == server.Id && t.Probed))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the Go server was not probed within 30 s");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+        var curl = await Curl.RunAsync("-k", "--http1.1", $"https://127.0.0.1:{port}/bytes/3000");
+        var result = await recording.StopAsync();
+
+        Assert.Equal(PythonHttpServer.Pattern(3000), curl.Stdout);
+        using var har = HarOfCapture.Convert(result.CapturePath);
+        var entry = Assert.Single(har.Entries);
+        Assert.Equal($"https://127.0.0.1:{port}/bytes/3000", HarOfCapture.Url(entry));
+        Assert.Equal(PythonHttpServer.Pattern(3000), HarOfCapture.ResponseBody(entry));
+        TlsAssert.NoCiphertext(result.Read());
+    }
+
+    [Fact]
     public async Task A_go_program_older_than_go_1_17_is_listed_as_not_probed_with_the_reason()
     {
         BpfRequirement.Ensure();
@@ -104,7 +135,7 @@ public class RecordGoTlsTests
         // The same server, its build information saying go1.16: the version the recorder reads to decide.
         string program = scratch.File("go_tls_server_116");
         File.Copy(await GoProgram.BuildAsync("go_tls_server"), program);
-        await File.WriteAllBytesAsync(program, WithGoVersion(await File.ReadAllBytesAsync(program, TestContext.Current.CancellationToken), "go1.16.8"), TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(program, GoToolchain.WithBuildVersion(await File.ReadAllBytesAsync(program, TestContext.Current.CancellationToken), "go1.16.8"), TestContext.Current.CancellationToken);
         using var certificate = await SelfSignedCertificate.CreateAsync();
         using var server = ChildProcess.Start(program, [certificate.CertificatePath, certificate.KeyPath]);
         string listening = await server.WaitForLineAsync("listening on ", TimeSpan.FromSeconds(30));
@@ -133,22 +164,5 @@ public class RecordGoTlsTests
             (listed.GetProperty("pid").GetInt32(), listed.GetProperty("path").GetString(), listed.GetProperty("version").GetString(),
              listed.GetProperty("probed").GetBoolean(), listed.GetProperty("reason").GetString()));
         return record;
-    }
-
-    /// <summary>
-    /// The binary with the Go version in its build information (.go.buildinfo: a 32-byte header starting
-    /// "\xff Go buildinf:", then since Go 1.18 the version as a length-prefixed string) replaced, same length kept.
-    /// </summary>
-    private static byte[] WithGoVersion(byte[] binary, string version)
-    {
-        byte[] magic = [0xff, .. " Go buildinf:"u8];
-        int header = binary.AsSpan().IndexOf(magic);
-        Assert.True(header >= 0, "no Go build information");
-        int length = binary[header + 32];
-        string old = Encoding.ASCII.GetString(binary, header + 33, length);
-        Assert.StartsWith("go1.", old);
-        byte[] replacement = Encoding.ASCII.GetBytes(version.PadRight(length, '.'));
-        replacement.CopyTo(binary, header + 33);
-        return binary;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace Capture.Tests.Shared;
 
@@ -35,5 +36,22 @@ internal static class GoToolchain
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {stderr.Result}");
         return stdout;
+    }
+
+    /// <summary>
+    /// <paramref name="binary"/> with the Go version in its build information (.go.buildinfo: a 32-byte header
+    /// starting "\xff Go buildinf:", then since Go 1.18 the version as a length-prefixed string) replaced by
+    /// <paramref name="version"/> of the same length: what a recorder reads to tell a program's Go version.
+    /// </summary>
+    public static byte[] WithBuildVersion(byte[] binary, string version)
+    {
+        byte[] magic = [0xff, .. " Go buildinf:"u8];
+        int header = binary.AsSpan().IndexOf(magic);
+        Assert.True(header >= 0, "no Go build information");
+        int length = binary[header + 32];
+        Assert.StartsWith("go1.", Encoding.ASCII.GetString(binary, header + 33, length));
+        Assert.Equal(length, version.Length);
+        Encoding.ASCII.GetBytes(version).CopyTo(binary, header + 33);
+        return binary;
     }
 }

@@ -1,6 +1,6 @@
 namespace Capture.Recorder.Tls.Go;
 
-/// <summary>One function to probe: its first instruction and every RET, as file offsets (what uprobes take).</summary>
+/// <summary>One function to probe: its entry (see <see cref="EntryFinder"/>) and every RET, as file offsets (what uprobes take).</summary>
 internal sealed record GoFunctionProbes(ulong Entry, IReadOnlyList<ulong> Returns);
 
 /// <summary>Where to probe Go's crypto/tls in one binary.</summary>
@@ -107,10 +107,11 @@ internal static class GoTlsFinder
 
     private static GoFunctionProbes? Probes(GoBinary binary, ulong start, ulong end)
     {
-        if (binary.FileOffset(start) is not { } entry)
+        byte[] code = binary.Bytes(start, end);
+        if (binary.FileOffset(EntryFinder.ProbeAddress(code, start)) is not { } entry)
             return null;
         var returns = new List<ulong>();
-        foreach (ulong address in ReturnFinder.Returns(binary.Bytes(start, end), start))
+        foreach (ulong address in ReturnFinder.Returns(code, start))
             returns.Add(binary.FileOffset(address)!.Value);
         return returns.Count == 0 ? null : new GoFunctionProbes(entry, returns);
     }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Capture.Recorder.Tls.Go;
+using Capture.Tests.Shared;
 
 namespace Capture.Recorder.Tests.Go;
 
@@ -57,12 +58,17 @@ public class GoTlsFinderTests
         };
         // Go's own disassembler, independent of the decoder under test: lines are "file:line 0xADDR bytes RET".
         string listing = GoPrograms.Run("go", Path.GetTempPath(), "tool", "objdump", "-s", "^" + Regex.Escape(function) + "$", GoPrograms.Server);
-        var addresses = Regex.Matches(listing, @"\s0x([0-9a-f]+)\s+[0-9a-f]+\s+RET\b").Select(m => Convert.ToUInt64(m.Groups[1].Value, 16)).ToList();
-        ulong firstInstruction = Convert.ToUInt64(Regex.Match(listing, @"\s0x([0-9a-f]+)\s").Groups[1].Value, 16);
+        var instructions = Regex.Matches(listing, @"\s0x([0-9a-f]+)\s+[0-9a-f]+\s+([A-Z]+)")
+            .Select(m => (Address: Convert.ToUInt64(m.Groups[1].Value, 16), Mnemonic: m.Groups[2].Value)).ToList();
+        var addresses = instructions.Where(i => i.Mnemonic == "RET").Select(i => i.Address).ToList();
+        // The entry probe sits on the stack check's branch (JBE, emulated by the kernel), among the first three instructions.
+        var branch = Assert.Single(instructions.Take(3), i => i.Mnemonic.StartsWith('J'));
 
         Assert.NotEmpty(addresses);
-        // objdump prints virtual addresses; the finder gives file offsets: the same distance from the entry.
-        Assert.Equal(addresses.Select(a => a - firstInstruction), probes.Returns.Select(r => r - probes.Entry));
+        // objdump prints virtual addresses; the finder gives file offsets: the same distances from the entry probe.
+        Assert.Equal(addresses.Select(a => a - branch.Address), probes.Returns.Select(r => r - probes.Entry));
+        byte[] file = File.ReadAllBytes(GoPrograms.Server);
+        Assert.True(file[probes.Entry] is 0x0f or 0x76, $"not a JBE at 0x{probes.Entry:x}: {file[probes.Entry]:x2}");
     }
 
     [Fact]
@@ -74,6 +80,28 @@ public class GoTlsFinderTests
         Assert.Contains("not a Go program", notGo);
         Assert.Null(GoTlsFinder.Find("/etc/hostname", out string notElf));
         Assert.Contains("not an x86-64 ELF", notElf);
+    }
+
+    [Fact]
+    public void A_program_built_before_go_1_17_is_refused_with_its_version_and_flagged_as_worth_telling()
+    {
+        string old = Path.Combine(Path.GetTempPath(), $"capture-go-116-{Guid.NewGuid():N}");
+        try
+        {
+            File.WriteAllBytes(old, GoToolchain.WithBuildVersion(File.ReadAllBytes(GoPrograms.Server), "go1.16.8"));
+
+            Assert.Null(GoTlsFinder.Find(old, out string whyNot, out bool refused));
+            Assert.Equal("built with go1.16.8; Go 1.17 or later is needed (register calling convention)", whyNot);
+            Assert.True(refused);
+            // Not Go, or Go without TLS: nothing to tell the user.
+            Assert.Null(GoTlsFinder.Find(GoPrograms.WithoutTls, out _, out bool plainRefused));
+            Assert.Null(GoTlsFinder.Find("/usr/bin/curl", out _, out bool curlRefused));
+            Assert.False(plainRefused || curlRefused);
+        }
+        finally
+        {
+            File.Delete(old);
+        }
     }
 
     [Fact]
