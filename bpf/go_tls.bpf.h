@@ -133,44 +133,21 @@ static __always_inline void go_tls_return(struct pt_regs *ctx, const __u32 kind)
 	emit_tls_call(tgid, &plain, n);
 }
 
-SEC("uprobe")
-int BPF_KPROBE(go_tls_read_enter)
-{
-	go_tls_enter(ctx, GO_TLS_READ);
-	return 0;
-}
+/* One uprobe program per function and place: NAME_enter at the entry, NAME_return at each RET. */
+#define GO_TLS_PROGRAMS(name, kind)               \
+	SEC("uprobe")                             \
+	int BPF_KPROBE(name##_enter)              \
+	{                                         \
+		go_tls_enter(ctx, kind);          \
+		return 0;                         \
+	}                                         \
+	SEC("uprobe")                             \
+	int BPF_KPROBE(name##_return)             \
+	{                                         \
+		go_tls_return(ctx, kind);         \
+		return 0;                         \
+	}
 
-SEC("uprobe")
-int BPF_KPROBE(go_tls_read_return)
-{
-	go_tls_return(ctx, GO_TLS_READ);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(go_tls_write_enter)
-{
-	go_tls_enter(ctx, GO_TLS_WRITE);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(go_tls_write_return)
-{
-	go_tls_return(ctx, GO_TLS_WRITE);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(go_tls_handshake_enter)
-{
-	go_tls_enter(ctx, GO_TLS_HANDSHAKE);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(go_tls_handshake_return)
-{
-	go_tls_return(ctx, GO_TLS_HANDSHAKE);
-	return 0;
-}
+GO_TLS_PROGRAMS(go_tls_read, GO_TLS_READ)
+GO_TLS_PROGRAMS(go_tls_write, GO_TLS_WRITE)
+GO_TLS_PROGRAMS(go_tls_handshake, GO_TLS_HANDSHAKE)

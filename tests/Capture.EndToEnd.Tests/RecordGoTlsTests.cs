@@ -40,14 +40,7 @@ public class RecordGoTlsTests
         var capture = result.Read();
 
         Assert.Equal([.. PythonHttpServer.Pattern(1000), .. body, .. PythonHttpServer.Pattern(2000)], curl.Stdout);
-        using var har = HarOfCapture.Convert(result.CapturePath);
-        Assert.Equal([$"{baseUrl}/bytes/1000", $"{baseUrl}/echo", $"{baseUrl}/bytes/2000"], har.Entries.Select(HarOfCapture.Url));
-        Assert.Single(har.Entries.Select(e => e.GetProperty("connection").GetString()).Distinct());
-        Assert.All(har.Entries, e => Assert.Equal(server.Id, e.GetProperty("_pid").GetInt32()));
-        Assert.Equal(PythonHttpServer.Pattern(1000), HarOfCapture.ResponseBody(har.Entries[0]));
-        Assert.Equal(body, HarOfCapture.RequestBody(har.Entries[1]));
-        Assert.Equal(body, HarOfCapture.ResponseBody(har.Entries[1]));
-        Assert.Equal(PythonHttpServer.Pattern(2000), HarOfCapture.ResponseBody(har.Entries[2]));
+        AssertThreeExchanges(result, baseUrl, server.Id, body);
 
         var serverEnd = Assert.Single(capture.OfProcess(server.Id));
         Assert.Equal((ConnectionRole.Server, ConnectionFlags.Tls), (serverEnd.Opened.Role, serverEnd.Opened.Flags));
@@ -77,14 +70,7 @@ public class RecordGoTlsTests
         var result = await recording.StopAsync();
         var capture = result.Read();
 
-        using var har = HarOfCapture.Convert(result.CapturePath);
-        Assert.Equal([$"{baseUrl}/bytes/1000", $"{baseUrl}/echo", $"{baseUrl}/bytes/2000"], har.Entries.Select(HarOfCapture.Url));
-        Assert.Single(har.Entries.Select(e => e.GetProperty("connection").GetString()).Distinct());
-        Assert.All(har.Entries, e => Assert.Equal(client.Id, e.GetProperty("_pid").GetInt32()));
-        Assert.Equal(PythonHttpServer.Pattern(1000), HarOfCapture.ResponseBody(har.Entries[0]));
-        Assert.Equal(body, HarOfCapture.RequestBody(har.Entries[1]));
-        Assert.Equal(body, HarOfCapture.ResponseBody(har.Entries[1]));
-        Assert.Equal(PythonHttpServer.Pattern(2000), HarOfCapture.ResponseBody(har.Entries[2]));
+        AssertThreeExchanges(result, baseUrl, client.Id, body);
 
         var clientEnd = Assert.Single(capture.OfProcess(client.Id));
         Assert.Equal((ConnectionRole.Client, ConnectionFlags.Tls), (clientEnd.Opened.Role, clientEnd.Opened.Flags));
@@ -149,6 +135,22 @@ public class RecordGoTlsTests
         var listed = AssertGoStackListed(result, capture, server.Id, program, probed: false);
         Assert.Contains("Go 1.17 or later is needed", listed.Reason);
         Assert.Empty(capture.Connections); // neither plaintext nor ciphertext
+    }
+
+    /// <summary>
+    /// The HAR of the recording holds GET /bytes/1000, POST /echo with <paramref name="body"/> both ways and
+    /// GET /bytes/2000, on one connection of process <paramref name="pid"/>, with exact bodies.
+    /// </summary>
+    private static void AssertThreeExchanges(RecordingResult result, string baseUrl, int pid, byte[] body)
+    {
+        using var har = HarOfCapture.Convert(result.CapturePath);
+        Assert.Equal([$"{baseUrl}/bytes/1000", $"{baseUrl}/echo", $"{baseUrl}/bytes/2000"], har.Entries.Select(HarOfCapture.Url));
+        Assert.Single(har.Entries.Select(e => e.GetProperty("connection").GetString()).Distinct());
+        Assert.All(har.Entries, e => Assert.Equal(pid, e.GetProperty("_pid").GetInt32()));
+        Assert.Equal(PythonHttpServer.Pattern(1000), HarOfCapture.ResponseBody(har.Entries[0]));
+        Assert.Equal(body, HarOfCapture.RequestBody(har.Entries[1]));
+        Assert.Equal(body, HarOfCapture.ResponseBody(har.Entries[1]));
+        Assert.Equal(PythonHttpServer.Pattern(2000), HarOfCapture.ResponseBody(har.Entries[2]));
     }
 
     /// <summary>The Go stack of <paramref name="pid"/> in the TLS-stack records of the file, and the same in `record --json`.</summary>
