@@ -456,23 +456,29 @@ static __always_inline void mark_tls(struct conn *c)
 	}
 }
 
+/* The *tls.Conn of a Go crypto/tls call in flight on the calling goroutine, or 0 (bpf/go_tls.bpf.h). */
+static __always_inline __u64 go_tls_conn_in_flight(__u32 tgid);
+
 /*
- * True when a socket call moves ciphertext, which is never data. Under an SSL call it also
- * tells which socket the SSL object uses.
+ * True when a socket call moves ciphertext, which is never data. Under an SSL call (or a Go
+ * crypto/tls call) it also tells which socket the SSL object (or *tls.Conn) uses.
  */
 static __always_inline bool tls_ciphertext(__u32 tgid, __s32 fd, struct conn *c)
 {
 	if (!cfg.tls || !c || c->verdict == VERDICT_NOT_TCP)
 		return false;
 	struct ssl_call *call = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, 0);
-	if (!call || !call->active)
+	bool in_ssl = call && call->active;
+	__u64 object = in_ssl ? call->ssl : go_tls_conn_in_flight(tgid);
+	if (!object)
 		return c->tls;
 	/* Already recorded as plain HTTP: not this call's socket (a mark left by a call that never returned must not hide it). */
 	if (c->reported && !c->tls)
 		return false;
-	if (call->fd != fd) {
-		call->fd = fd;
-		struct ssl_key key = { .tgid = tgid, .ssl = call->ssl };
+	if (!in_ssl || call->fd != fd) {
+		if (in_ssl)
+			call->fd = fd;
+		struct ssl_key key = { .tgid = tgid, .ssl = object };
 		__s32 *known = bpf_map_lookup_elem(&ssl_fds, &key);
 		if (!known || *known != fd)
 			bpf_map_update_elem(&ssl_fds, &key, &fd, BPF_ANY);
@@ -1389,29 +1395,14 @@ static __noinline void emit_plaintext(struct conn *c, __s32 fd, struct sock *sk,
 	s->kind = 0;
 }
 
-static __always_inline void ssl_return(struct pt_regs *ctx, bool ex)
+/*
+ * n bytes of a finished call's plaintext, onto the connection of the socket its TLS object uses:
+ * the one seen under this call (call->sk, call->fd), else the one seen under an earlier call of
+ * the same object (a call served from the TLS library's buffer makes no socket call); without
+ * one, counted as unattributed.
+ */
+static __always_inline void emit_tls_call(__u32 tgid, struct ssl_call *call, __u64 n)
 {
-	struct ssl_call *call = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, 0);
-	if (!call || !call->active)
-		return;
-	/* This call's return pops one return address above the entry's stack pointer; a nested call returns deeper. */
-	__u64 sp = PT_REGS_SP(ctx);
-	if (sp < call->sp || sp > call->sp + 16)
-		return;
-	call->active = 0;
-	int ret = (int)PT_REGS_RC(ctx);
-	__u64 n = 0;
-	if (ex) {
-		if (ret != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)call->len_out))
-			return;
-	} else {
-		if (ret <= 0)
-			return;
-		n = ret;
-	}
-	if (n == 0)
-		return;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ssl_key key = { .tgid = tgid, .ssl = call->ssl };
 	if (cfg.data_path == CAPTURE_PATH_SOCKET) {
 		__u64 sk = call->sk;
@@ -1441,6 +1432,31 @@ static __always_inline void ssl_return(struct pt_regs *ctx, bool ex)
 	struct capture_counters *k = my_counters();
 	if (k)
 		count_lost(&k->tls_unattributed_events, &k->tls_unattributed_bytes, n);
+}
+
+static __always_inline void ssl_return(struct pt_regs *ctx, bool ex)
+{
+	struct ssl_call *call = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, 0);
+	if (!call || !call->active)
+		return;
+	/* This call's return pops one return address above the entry's stack pointer; a nested call returns deeper. */
+	__u64 sp = PT_REGS_SP(ctx);
+	if (sp < call->sp || sp > call->sp + 16)
+		return;
+	call->active = 0;
+	int ret = (int)PT_REGS_RC(ctx);
+	__u64 n = 0;
+	if (ex) {
+		if (ret != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)call->len_out))
+			return;
+	} else {
+		if (ret <= 0)
+			return;
+		n = ret;
+	}
+	if (n == 0)
+		return;
+	emit_tls_call(bpf_get_current_pid_tgid() >> 32, call, n);
 }
 
 SEC("uprobe")
@@ -1486,6 +1502,8 @@ int BPF_KRETPROBE(ssl_return_ex)
 	ssl_return(ctx, true);
 	return 0;
 }
+
+#include "go_tls.bpf.h"
 
 /* ---------- socket path: tp_btf/sock_send_length and sock_recv_length (Linux >= 6.3) ---------- */
 
@@ -1678,15 +1696,18 @@ static __always_inline void locate_call(struct stash *s, struct task_struct *tas
 static __always_inline bool tls_socket_call(__u32 tgid, struct sock *sk, __s32 fd, struct conn *c)
 {
 	struct ssl_call *call = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, 0);
-	if (!call || !call->active)
+	bool in_ssl = call && call->active;
+	__u64 object = in_ssl ? call->ssl : go_tls_conn_in_flight(tgid);
+	if (!object)
 		return c->tls;
 	/* Already recorded as plain HTTP: not this call's socket (a mark left by a call that never returned must not hide it). */
 	if (c->reported && !c->tls)
 		return false;
 	__u64 skaddr = (__u64)sk;
-	if (call->sk != skaddr) {
-		call->sk = skaddr;
-		struct ssl_key key = { .tgid = tgid, .ssl = call->ssl };
+	if (!in_ssl || call->sk != skaddr) {
+		if (in_ssl)
+			call->sk = skaddr;
+		struct ssl_key key = { .tgid = tgid, .ssl = object };
 		__u64 *known = bpf_map_lookup_elem(&ssl_socks, &key);
 		if (!known || *known != skaddr)
 			bpf_map_update_elem(&ssl_socks, &key, &skaddr, BPF_ANY);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Capture.Format;
+using Capture.Format.Inspection;
 using Capture.Format.Records;
 using Capture.Recorder.Interop;
 using Capture.Recorder.Pipeline;
@@ -17,7 +18,7 @@ namespace Capture.Recorder;
 internal sealed unsafe class RecordingSession : IDisposable
 {
     private const int PollTimeoutMs = 100;
-    /// <summary>How often processes are searched for a libssl not probed yet.</summary>
+    /// <summary>How often processes are searched for a libssl or Go program not probed yet.</summary>
     private static readonly TimeSpan SslRescanInterval = TimeSpan.FromSeconds(2);
     private const int EINTR = 4;
 
@@ -25,7 +26,7 @@ internal sealed unsafe class RecordingSession : IDisposable
     private readonly CaptureWriter _writer;
     private readonly RecorderOptions _options;
     private readonly IRecordingObserver? _observer;
-    private readonly SslProbes? _ssl;
+    private readonly TlsProbes? _tls;
     private readonly RecordingPipeline _pipeline;
     private readonly LossTracker _losses = new();
     private readonly RecordingStats _stats = new();
@@ -38,10 +39,10 @@ internal sealed unsafe class RecordingSession : IDisposable
     private ulong _discardedBytes;
 
     public RecordingSession(KernelProgram program, CaptureWriter writer, RecorderOptions options, IRecordingObserver? observer,
-        SslProbes? ssl = null)
+        TlsProbes? tls = null)
     {
         _program = program;
-        _ssl = ssl;
+        _tls = tls;
         _writer = writer;
         _options = options;
         _observer = observer;
@@ -62,6 +63,7 @@ internal sealed unsafe class RecordingSession : IDisposable
     {
         var clock = Stopwatch.StartNew();
         _observer?.Attached(_options.OutputPath);
+        WriteTlsStacks();
         TimeSpan nextFlush = _options.FlushInterval;
         TimeSpan nextSslRescan = SslRescanInterval;
         long eventsAtLastProgress = 0;
@@ -85,9 +87,10 @@ internal sealed unsafe class RecordingSession : IDisposable
                 reason = StopReason.MaxSize;
                 break;
             }
-            if (_ssl is not null && clock.Elapsed >= nextSslRescan)
+            if (_tls is not null && clock.Elapsed >= nextSslRescan)
             {
-                _ssl.Refresh();
+                _tls.Refresh();
+                WriteTlsStacks();
                 nextSslRescan = clock.Elapsed + SslRescanInterval;
             }
             if (clock.Elapsed >= nextFlush)
@@ -127,8 +130,9 @@ internal sealed unsafe class RecordingSession : IDisposable
 
         return new RecordingSummary(_options.OutputPath, reason, elapsed, FileBytes, _stats.Connections,
             _stats.Requests, _stats.DataRecords, _stats.CapturedBytes, _stats.CutBytes, _stats.SendfileRecovered,
-            _stats.SendfileUnrecoverable, _stats.LostEvents, _stats.LostBytes, _ssl?.Libraries.ToList() ?? [],
-            _tlsUnattributedCalls, DataPathSelection.Name(_program.DataPath), _stats.NoBufferGaps, _stats.NoBufferBytes);
+            _stats.SendfileUnrecoverable, _stats.LostEvents, _stats.LostBytes, _tls?.Probed ?? [],
+            _tlsUnattributedCalls, DataPathSelection.Name(_program.DataPath), _stats.NoBufferGaps, _stats.NoBufferBytes,
+            _tls?.Log.Entries.Select(TlsStackSummary.Of).ToList() ?? []);
     }
 
     public void Dispose()
@@ -165,6 +169,15 @@ internal sealed unsafe class RecordingSession : IDisposable
                 throw new RecorderException($"Writing {_options.OutputPath} failed: {io.Message.TrimEnd('.')}.", RecorderFailure.Output, io);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error); // keep the original stack
         }
+    }
+
+    /// <summary>The TLS stacks found since the last call, as records of the capture file.</summary>
+    private void WriteTlsStacks()
+    {
+        if (_tls is null)
+            return;
+        foreach (var stack in _tls.Log.TakeNew())
+            Post(PipelineItem.Of(stack));
     }
 
     private void WriteLosses()
