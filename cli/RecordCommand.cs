@@ -23,6 +23,8 @@ public static class RecordCommand
         var pids = new Option<int[]>("--pid") { Description = "Only this process id (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var comms = new Option<string[]>("--comm") { Description = "Only processes with this name, as in /proc/PID/comm (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var ports = new Option<int[]>("--port") { Description = "Only connections with this local or remote port (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var cgroups = new Option<string[]>("--cgroup") { Description = "Only processes in this cgroup v2 or below it: its path as /proc/PID/cgroup shows it, or its directory (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var containers = new Option<string[]>("--container") { Description = "Only processes in this container: its id or a unique prefix, as docker ps or crictl ps show it (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var maxBytesPerCall = new Option<string?>("--max-bytes-per-call") { Description = "Bytes captured per syscall; beyond it the file records how many were cut (default 8MiB)." };
         var ringBuffer = new Option<string?>("--ring-buffer") { Description = "Kernel ring-buffer size (default 64MiB); raise it if events are lost." };
         var allTcp = new Option<bool>("--all-tcp") { Description = "Also record TCP connections that do not look like HTTP/1.x." };
@@ -35,7 +37,7 @@ public static class RecordCommand
 
         var command = new Command("record", "Record HTTP/1.x traffic of this host's processes with eBPF into a capture file (needs root).")
         {
-            output, duration, maxSize, pids, comms, ports, maxBytesPerCall, ringBuffer, allTcp, tls, noTls, sslLibs, dataPath, json,
+            output, duration, maxSize, pids, comms, ports, cgroups, containers, maxBytesPerCall, ringBuffer, allTcp, tls, noTls, sslLibs, dataPath, json,
         };
         command.SetAction(parsed => VerbRunner.Run(() =>
         {
@@ -47,6 +49,8 @@ public static class RecordCommand
                 Pids = Positive(parsed.GetValue(pids) ?? [], "--pid", int.MaxValue),
                 ProcessNames = parsed.GetValue(comms) ?? [],
                 Ports = Positive(parsed.GetValue(ports) ?? [], "--port", 65535),
+                Cgroups = parsed.GetValue(cgroups) ?? [],
+                Containers = parsed.GetValue(containers) ?? [],
                 MaxBytesPerCall = parsed.GetValue(maxBytesPerCall) is { } c ? SizeUInt(c, "--max-bytes-per-call") : RecorderOptions.DefaultMaxBytesPerCall,
                 RingBufferBytes = parsed.GetValue(ringBuffer) is { } r ? SizeUInt(r, "--ring-buffer") : RecorderOptions.DefaultRingBufferBytes,
                 AllTcp = parsed.GetValue(allTcp),

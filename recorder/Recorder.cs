@@ -1,6 +1,7 @@
 using System.Globalization;
 using Capture.Format;
 using Capture.Format.Output;
+using Capture.Recorder.Containers;
 using Capture.Recorder.Tls;
 
 namespace Capture.Recorder;
@@ -14,15 +15,17 @@ public static class Recorder
     {
         EnvironmentCheck.EnsureReady();
         DataPath dataPath = DataPathSelection.Resolve(options.DataPath);
+        Cgroup2Mount? cgroupMount = Cgroup2Mount.Find();
+        IReadOnlyList<string> cgroups = CgroupSelection.Resolve(options.Cgroups, options.Containers, cgroupMount);
         var header = new CaptureHeader(Environment.MachineName, KernelRelease(), RecorderVersion(),
-            WallClock.MonotonicToWallOffsetNs(), DescribeOptions(options, dataPath));
+            WallClock.MonotonicToWallOffsetNs(), DescribeOptions(options, dataPath, cgroups, cgroupMount));
         CaptureWriter writer = CreateOutput(options.OutputPath, header);
         bool attached = false;
         try
         {
-            using var program = KernelProgram.Load(options.BpfObjectPath ?? DefaultBpfObjectPath, options, dataPath);
+            using var program = KernelProgram.Load(options.BpfObjectPath ?? DefaultBpfObjectPath, options, dataPath, cgroups);
             SslProbes? ssl = options.Tls == TlsMode.Off ? null : new SslProbes(program, options);
-            using var session = new RecordingSession(program, writer, options, observer, ssl);
+            using var session = new RecordingSession(program, writer, options, observer, ssl, new CgroupCatalog(cgroupMount));
             program.Attach();
             if (ssl is not null)
                 AttachSsl(ssl, options);
@@ -85,7 +88,7 @@ public static class Recorder
     private static string RecorderVersion() =>
         typeof(Recorder).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    private static Dictionary<string, string> DescribeOptions(RecorderOptions o, DataPath dataPath)
+    private static Dictionary<string, string> DescribeOptions(RecorderOptions o, DataPath dataPath, IReadOnlyList<string> cgroups, Cgroup2Mount? mount)
     {
         static string Join<T>(IEnumerable<T> items) => string.Join(",", items);
         var d = new Dictionary<string, string>
@@ -105,6 +108,10 @@ public static class Recorder
             d["comm"] = Join(o.ProcessNames);
         if (o.Ports.Count > 0)
             d["port"] = Join(o.Ports);
+        if (cgroups.Count > 0)
+            d["cgroup"] = Join(cgroups.Select(c => mount!.CgroupPathOf(c)));
+        if (o.Containers.Count > 0)
+            d["container"] = Join(o.Containers);
         if (o.Duration is { } duration)
             d["duration"] = duration.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s";
         if (o.MaxFileBytes is { } max)

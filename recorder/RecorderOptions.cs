@@ -23,6 +23,12 @@ public sealed record RecorderOptions
     /// <summary>Only connections with one of these local or remote ports; empty for all.</summary>
     public IReadOnlyList<int> Ports { get; init; } = [];
 
+    /// <summary>Only processes in these cgroups or their descendants (paths in the cgroup v2 hierarchy, or directories under its mount); empty for all.</summary>
+    public IReadOnlyList<string> Cgroups { get; init; } = [];
+
+    /// <summary>Only processes in the cgroups of these containers (ids or unique prefixes); empty for all.</summary>
+    public IReadOnlyList<string> Containers { get; init; } = [];
+
     /// <summary>Bytes captured per syscall; the rest is recorded as a cut of known length.</summary>
     public uint MaxBytesPerCall { get; init; } = DefaultMaxBytesPerCall;
 

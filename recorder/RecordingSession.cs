@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Capture.Format;
 using Capture.Format.Records;
+using Capture.Recorder.Containers;
 using Capture.Recorder.Interop;
 using Capture.Recorder.Tls;
 
@@ -37,14 +38,14 @@ internal sealed unsafe class RecordingSession : IDisposable
     private ulong _discardedBytes;
 
     public RecordingSession(KernelProgram program, CaptureWriter writer, RecorderOptions options, IRecordingObserver? observer,
-        SslProbes? ssl = null)
+        SslProbes? ssl = null, CgroupCatalog? cgroups = null)
     {
         _program = program;
         _ssl = ssl;
         _writer = writer;
         _options = options;
         _observer = observer;
-        _decoder = new EventDecoder(WriteRecord, options.MaxBytesPerCall, _stats);
+        _decoder = new EventDecoder(WriteRecord, options.MaxBytesPerCall, _stats, cgroups: cgroups);
         _self = GCHandle.Alloc(this);
         nint ring = LibBpf.RingBufferNew(program.EventsMapFd, &OnSample, GCHandle.ToIntPtr(_self), 0);
         if (ring == 0)

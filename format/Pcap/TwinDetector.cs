@@ -11,14 +11,14 @@ namespace Capture.Format.Pcap;
 /// </summary>
 internal sealed class TwinDetector
 {
-    private readonly HashSet<(string Host, IPEndPoint Local, IPEndPoint Remote)> _open = new();
+    private readonly HashSet<(string Scope, IPEndPoint Local, IPEndPoint Remote)> _open = new();
 
     /// <summary>Remembers <paramref name="open"/>; false if it is the other end of a connection already open.</summary>
     public bool Register(ConnectionOpenedRecord open, string host)
     {
         if (Key(open, host) is not { } key)
             return true;
-        if (_open.Contains((host, key.Remote, key.Local)))
+        if (_open.Contains((key.Scope, key.Remote, key.Local)))
             return false;
         _open.Add(key);
         return true;
@@ -30,8 +30,8 @@ internal sealed class TwinDetector
             _open.Remove(key);
     }
 
-    private static (string Host, IPEndPoint Local, IPEndPoint Remote)? Key(ConnectionOpenedRecord open, string host) =>
+    private static (string Scope, IPEndPoint Local, IPEndPoint Remote)? Key(ConnectionOpenedRecord open, string host) =>
         open is { Local: { Port: > 0 } local, Remote: { Port: > 0 } remote }
-            ? (host, ConnectionInfo.Normalize(local)!, ConnectionInfo.Normalize(remote)!)
+            ? (ConnectionInfo.ScopeOf(host, open.Container), ConnectionInfo.Normalize(local)!, ConnectionInfo.Normalize(remote)!)
             : null;
 }

@@ -172,7 +172,7 @@ public sealed class ExchangeExtractor
         var remote = ConnectionInfo.Normalize(opened.Remote);
         if (local is null || remote is null)
             return;
-        if (_options.MergeTwinConnections && _byEndPoints.TryGetValue((assembler.Info.Host, remote, local), out var mirror) && !mirror.Closed && !_twins.ContainsKey(mirror))
+        if (_options.MergeTwinConnections && _byEndPoints.TryGetValue((assembler.Info.TwinScope, remote, local), out var mirror) && !mirror.Closed && !_twins.ContainsKey(mirror))
         {
             bool mirrorIsClient = mirror.Info.Role == ConnectionRole.Client || assembler.Info.Role == ConnectionRole.Server;
             var twins = mirrorIsClient ? new TwinConnections(mirror, assembler) : new TwinConnections(assembler, mirror);
@@ -185,7 +185,7 @@ public sealed class ExchangeExtractor
         }
         else if (_options.MergeTwinConnections && AwaitingTwin.Possible(local, remote))
             _awaiting[assembler] = new AwaitingTwin(assembler);
-        _byEndPoints[(assembler.Info.Host, local, remote)] = assembler; // twins are two ends on one host
+        _byEndPoints[(assembler.Info.TwinScope, local, remote)] = assembler; // twins are two ends on one host
     }
 
     private ConnectionAssembler Add(ConnectionInfo info)
@@ -220,8 +220,8 @@ public sealed class ExchangeExtractor
         _closedIds.Add(assembler.Info.ConnectionId);
         var local = ConnectionInfo.Normalize(assembler.Info.Local);
         var remote = ConnectionInfo.Normalize(assembler.Info.Remote);
-        if (local is not null && remote is not null && _byEndPoints.TryGetValue((assembler.Info.Host, local, remote), out var mapped) && mapped == assembler)
-            _byEndPoints.Remove((assembler.Info.Host, local, remote));
+        if (local is not null && remote is not null && _byEndPoints.TryGetValue((assembler.Info.TwinScope, local, remote), out var mapped) && mapped == assembler)
+            _byEndPoints.Remove((assembler.Info.TwinScope, local, remote));
         if (_awaiting.Remove(assembler, out var awaiting))
             awaiting.ReleaseAll(Ready);
         if (_twins.TryGetValue(assembler, out var twins) && twins.BothClosed)
