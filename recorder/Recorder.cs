@@ -2,6 +2,7 @@ using System.Globalization;
 using Capture.Format;
 using Capture.Format.Output;
 using Capture.Recorder.Containers;
+using Capture.Recorder.Rotation;
 using Capture.Recorder.Tls;
 
 namespace Capture.Recorder;
@@ -19,7 +20,7 @@ public static class Recorder
         IReadOnlyList<string> cgroups = CgroupSelection.Resolve(options.Cgroups, options.Containers, cgroupMount);
         var header = new CaptureHeader(Environment.MachineName, KernelRelease(), RecorderVersion(),
             WallClock.MonotonicToWallOffsetNs(), DescribeOptions(options, dataPath, cgroups, cgroupMount));
-        CaptureWriter writer = CreateOutput(options.OutputPath, header);
+        CaptureOutput writer = CaptureOutput.Create(options.OutputPath, header, options.Rotation);
         bool attached = false;
         try
         {
@@ -35,8 +36,8 @@ public static class Recorder
         catch (Exception e) when (writer.Faulted && e is IOException or RecorderException { InnerException: IOException })
         {
             var cause = e as IOException ?? (IOException)e.InnerException!;
-            throw new RecorderException($"Writing {options.OutputPath} failed ({OutputException.Reason(cause)}), so recording stopped; "
-                + $"the {writer.BytesWritten:N0} bytes written before it ({writer.Totals.Blocks:N0} blocks, every one readable) are kept.",
+            throw new RecorderException($"Writing {writer.CurrentPath} failed ({OutputException.Reason(cause)}), so recording stopped; "
+                + $"the {writer.BytesWritten:N0} bytes written before it ({writer.Blocks:N0} blocks of {writer.CurrentPath}, every one readable) are kept.",
                 RecorderFailure.Output, cause);
         }
         finally
@@ -58,18 +59,6 @@ public static class Recorder
         {
             string why = ssl.Skipped.Count > 0 ? $" ({ssl.Skipped[0]})" : "";
             throw new RecorderException($"--tls was given but no OpenSSL libssl could be probed{why}; name one with --ssl-lib PATH.", RecorderFailure.Environment);
-        }
-    }
-
-    private static CaptureWriter CreateOutput(string path, CaptureHeader header)
-    {
-        try
-        {
-            return CaptureWriter.Create(path, header);
-        }
-        catch (OutputException e)
-        {
-            throw new RecorderException(e.Message, RecorderFailure.Output, e);
         }
     }
 
@@ -98,6 +87,7 @@ public static class Recorder
             ["all-tcp"] = o.AllTcp ? "true" : "false",
             ["ring-buffer-bytes"] = o.RingBufferBytes.ToString(CultureInfo.InvariantCulture),
             ["tls"] = o.Tls.ToString().ToLowerInvariant(),
+            [CaptureHeader.RecordingIdOption] = Guid.NewGuid().ToString("N"),
             [CaptureHeader.BootIdOption] = File.Exists("/proc/sys/kernel/random/boot_id") ? File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() : "",
         };
         if (o.SslLibraries.Count > 0)

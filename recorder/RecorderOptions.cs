@@ -14,6 +14,9 @@ public sealed record RecorderOptions
     /// <summary>Stop when the file reaches about this many bytes; null for no limit.</summary>
     public long? MaxFileBytes { get; init; }
 
+    /// <summary>Start a new file by size or time, keeping at most so many; null writes one file at <see cref="OutputPath"/>.</summary>
+    public Rotation.RotationPolicy? Rotation { get; init; }
+
     /// <summary>Only these process ids (thread-group ids); empty for all.</summary>
     public IReadOnlyList<int> Pids { get; init; } = [];
 

@@ -39,7 +39,9 @@ public sealed record RecordingSummary(
     string DataPath,
     /// <summary>Socket calls whose bytes had no user buffer to read (io_uring, splice, kernel senders): recorded as exact gaps.</summary>
     long NoBufferGaps,
-    long NoBufferBytes);
+    long NoBufferBytes,
+    /// <summary>The files the recording wrote and kept, oldest first: OutputPath alone, or the rotated windows (OutputPath is the last).</summary>
+    IReadOnlyList<string> Files);
 
 /// <summary>Hooks for a caller that shows what is happening.</summary>
 public interface IRecordingObserver

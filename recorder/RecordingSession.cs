@@ -5,6 +5,7 @@ using Capture.Format;
 using Capture.Format.Records;
 using Capture.Recorder.Containers;
 using Capture.Recorder.Interop;
+using Capture.Recorder.Rotation;
 using Capture.Recorder.Tls;
 
 namespace Capture.Recorder;
@@ -21,7 +22,7 @@ internal sealed unsafe class RecordingSession : IDisposable
     private const int EINTR = 4;
 
     private readonly KernelProgram _program;
-    private readonly CaptureWriter _writer;
+    private readonly CaptureOutput _writer;
     private readonly RecorderOptions _options;
     private readonly IRecordingObserver? _observer;
     private readonly SslProbes? _ssl;
@@ -37,7 +38,7 @@ internal sealed unsafe class RecordingSession : IDisposable
     private ulong _discardedEvents;
     private ulong _discardedBytes;
 
-    public RecordingSession(KernelProgram program, CaptureWriter writer, RecorderOptions options, IRecordingObserver? observer,
+    public RecordingSession(KernelProgram program, CaptureOutput writer, RecorderOptions options, IRecordingObserver? observer,
         SslProbes? ssl = null, CgroupCatalog? cgroups = null)
     {
         _program = program;
@@ -60,7 +61,7 @@ internal sealed unsafe class RecordingSession : IDisposable
     public RecordingSummary Run(CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
-        _observer?.Attached(_options.OutputPath);
+        _observer?.Attached(_options.Rotation is null ? _options.OutputPath : RotationPolicy.Pattern(_options.OutputPath));
         TimeSpan nextFlush = _options.FlushInterval;
         TimeSpan nextSslRescan = SslRescanInterval;
         long eventsAtLastProgress = 0;
@@ -98,7 +99,7 @@ internal sealed unsafe class RecordingSession : IDisposable
                 // On the socket path a connection ends with its socket, which the kernel program sees.
                 if (_program.DataPath == DataPath.Syscall)
                     _decoder.CloseConnectionsOfExitedProcesses(WallClock.MonotonicNowNs(), ProcessAlive);
-                _writer.Flush();
+                _writer.Flush(WallClock.MonotonicNowNs());
                 nextFlush = clock.Elapsed + _options.FlushInterval;
                 TimeSpan now = clock.Elapsed;
                 double rate = (_stats.KernelEvents - eventsAtLastProgress) / Math.Max(1e-3, (now - lastProgress).TotalSeconds);
@@ -120,10 +121,10 @@ internal sealed unsafe class RecordingSession : IDisposable
             WriteRecord(new LossRecord(WallClock.MonotonicNowNs(), LossReason.UserSpace, _discardedEvents, _discardedBytes));
         _writer.Complete(WallClock.MonotonicNowNs());
 
-        return new RecordingSummary(_options.OutputPath, reason, elapsed, FileBytes, _stats.Connections,
+        return new RecordingSummary(_writer.CurrentPath, reason, elapsed, FileBytes, _stats.Connections,
             _stats.Requests, _stats.DataRecords, _stats.CapturedBytes, _stats.CutBytes, _stats.SendfileRecovered,
             _stats.SendfileUnrecoverable, _stats.LostEvents, _stats.LostBytes, _ssl?.Libraries.ToList() ?? [],
-            _tlsUnattributedCalls, DataPathSelection.Name(_program.DataPath), _stats.NoBufferGaps, _stats.NoBufferBytes);
+            _tlsUnattributedCalls, DataPathSelection.Name(_program.DataPath), _stats.NoBufferGaps, _stats.NoBufferBytes, _writer.Files.ToList());
     }
 
     public void Dispose()
@@ -158,7 +159,7 @@ internal sealed unsafe class RecordingSession : IDisposable
         {
             _callbackError = null;
             if (error is IOException io)
-                throw new RecorderException($"Writing {_options.OutputPath} failed: {io.Message.TrimEnd('.')}.", RecorderFailure.Output, io);
+                throw new RecorderException($"Writing {_writer.CurrentPath} failed: {io.Message.TrimEnd('.')}.", RecorderFailure.Output, io);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error); // keep the original stack
         }
     }
