@@ -5,6 +5,7 @@ using Capture.Format;
 using Capture.Format.Records;
 using Capture.Recorder.Containers;
 using Capture.Recorder.Interop;
+using Capture.Recorder.Pipeline;
 using Capture.Recorder.Rotation;
 using Capture.Recorder.Tls;
 
@@ -12,7 +13,8 @@ namespace Capture.Recorder;
 
 /// <summary>
 /// Consumes the ring buffer of an attached program into a capture file until the duration,
-/// the size limit or cancellation; one thread polls, decodes and writes (CaptureWriter is not thread-safe).
+/// the size limit or cancellation. This thread polls the ring and copies each event out; the
+/// <see cref="RecordingPipeline"/>'s thread decodes, enriches and writes (CaptureWriter is not thread-safe).
 /// </summary>
 internal sealed unsafe class RecordingSession : IDisposable
 {
@@ -26,13 +28,12 @@ internal sealed unsafe class RecordingSession : IDisposable
     private readonly RecorderOptions _options;
     private readonly IRecordingObserver? _observer;
     private readonly SslProbes? _ssl;
-    private readonly EventDecoder _decoder;
+    private readonly RecordingPipeline _pipeline;
     private readonly LossTracker _losses = new();
     private readonly RecordingStats _stats = new();
     private readonly RingBufferHandle _ring;
     private GCHandle _self;
     private Exception? _callbackError;
-    private bool _sizeLimitReached;
     private ulong _tlsUnattributedCalls;
     private bool _discarding;
     private ulong _discardedEvents;
@@ -46,13 +47,14 @@ internal sealed unsafe class RecordingSession : IDisposable
         _writer = writer;
         _options = options;
         _observer = observer;
-        _decoder = new EventDecoder(WriteRecord, options.MaxBytesPerCall, _stats, cgroups: cgroups);
+        _pipeline = new RecordingPipeline(writer, _stats, options.MaxBytesPerCall, options.MaxFileBytes, cgroups);
         _self = GCHandle.Alloc(this);
         nint ring = LibBpf.RingBufferNew(program.EventsMapFd, &OnSample, GCHandle.ToIntPtr(_self), 0);
         if (ring == 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             _self.Free();
+            _pipeline.Complete();
             throw new RecorderException($"Opening the kernel ring buffer failed: {LibC.ErrorText(errno)}.", RecorderFailure.Environment);
         }
         _ring = new RingBufferHandle(ring);
@@ -80,7 +82,7 @@ internal sealed unsafe class RecordingSession : IDisposable
                 break;
             }
             Poll();
-            if (_sizeLimitReached)
+            if (_pipeline.SizeLimitReached)
             {
                 reason = StopReason.MaxSize;
                 break;
@@ -98,8 +100,8 @@ internal sealed unsafe class RecordingSession : IDisposable
                 ThrowIfCallbackFailed();
                 // On the socket path a connection ends with its socket, which the kernel program sees.
                 if (_program.DataPath == DataPath.Syscall)
-                    _decoder.CloseConnectionsOfExitedProcesses(WallClock.MonotonicNowNs(), ProcessAlive);
-                _writer.Flush(WallClock.MonotonicNowNs());
+                    Post(new PipelineItem(PipelineItemKind.CloseExited, TimestampNs: WallClock.MonotonicNowNs()));
+                Post(new PipelineItem(PipelineItemKind.Flush));
                 nextFlush = clock.Elapsed + _options.FlushInterval;
                 TimeSpan now = clock.Elapsed;
                 double rate = (_stats.KernelEvents - eventsAtLastProgress) / Math.Max(1e-3, (now - lastProgress).TotalSeconds);
@@ -117,8 +119,12 @@ internal sealed unsafe class RecordingSession : IDisposable
         LibBpf.RingBufferConsume(_ring.DangerousGetHandle());
         ThrowIfCallbackFailed();
         WriteLosses();
-        if (_discardedEvents > 0)
-            WriteRecord(new LossRecord(WallClock.MonotonicNowNs(), LossReason.UserSpace, _discardedEvents, _discardedBytes));
+        _pipeline.Complete();
+        ThrowIfCallbackFailed();
+        ulong discardedEvents = _discardedEvents + _pipeline.DiscardedEvents;
+        if (discardedEvents > 0)
+            _pipeline.WriteAfterCompletion(new LossRecord(WallClock.MonotonicNowNs(), LossReason.UserSpace, discardedEvents,
+                _discardedBytes + _pipeline.DiscardedBytes));
         _writer.Complete(WallClock.MonotonicNowNs());
 
         return new RecordingSummary(_writer.CurrentPath, reason, elapsed, FileBytes, _stats.Connections,
@@ -129,24 +135,23 @@ internal sealed unsafe class RecordingSession : IDisposable
 
     public void Dispose()
     {
+        _pipeline.Complete(); // the consumer stops touching the writer before the caller disposes it
         _ring.Dispose();
         if (_self.IsAllocated)
             _self.Free();
     }
 
-    private long FileBytes => _writer.BytesWritten + _writer.PendingBytes;
-
-    private static bool ProcessAlive(int pid) => Directory.Exists($"/proc/{pid}");
+    private long FileBytes => _pipeline.FileBytes;
 
     private void Poll()
     {
         int result = LibBpf.RingBufferPoll(_ring.DangerousGetHandle(), PollTimeoutMs);
         ThrowIfCallbackFailed();
-        if (result < 0 && result != -EINTR && !_sizeLimitReached)
+        if (result < 0 && result != -EINTR && !_pipeline.SizeLimitReached)
             throw new RecorderException($"Reading the kernel ring buffer failed: {LibC.ErrorText(result)}.", RecorderFailure.Environment);
         // The kernel program wakes us only when a lot is waiting (see wakeup_flag in capture.bpf.c):
         // after a quiet timeout, take what arrived without a wakeup.
-        if (result == 0 && !_sizeLimitReached)
+        if (result == 0 && !_pipeline.SizeLimitReached)
         {
             LibBpf.RingBufferConsume(_ring.DangerousGetHandle());
             ThrowIfCallbackFailed();
@@ -155,7 +160,7 @@ internal sealed unsafe class RecordingSession : IDisposable
 
     private void ThrowIfCallbackFailed()
     {
-        if (_callbackError is { } error)
+        if ((_callbackError ?? _pipeline.Failure) is { } error)
         {
             _callbackError = null;
             if (error is IOException io)
@@ -169,33 +174,27 @@ internal sealed unsafe class RecordingSession : IDisposable
         KernelCounters counters = _program.ReadCounters();
         _tlsUnattributedCalls = counters.TlsUnattributedEvents;
         foreach (LossRecord loss in _losses.NewLosses(counters, WallClock.MonotonicNowNs()))
-            WriteRecord(loss);
+            Post(PipelineItem.Of(loss));
     }
 
-    private void WriteRecord(CaptureRecord record)
+    private void Post(PipelineItem item)
     {
-        if (record is LossRecord loss && loss.Reason != LossReason.PayloadCap)
-        {
-            // Cut bytes are already visible in the data records; these are events that never arrived.
-            _stats.LostEvents += loss.LostEvents;
-            _stats.LostBytes += loss.LostBytes;
-        }
-        _writer.Write(record);
-        if (_options.MaxFileBytes is { } max && FileBytes >= max)
-            _sizeLimitReached = true;
+        if (!_pipeline.Post(item))
+            ThrowIfCallbackFailed();
     }
 
     private int OnEvent(ReadOnlySpan<byte> raw)
     {
-        if (_discarding || _sizeLimitReached)
+        if (_discarding || _pipeline.SizeLimitReached)
         {
             _discarding = true;
             _discardedEvents++;
             _discardedBytes += (ulong)raw.Length;
             return 0;
         }
-        _decoder.Decode(raw);
-        return _sizeLimitReached ? -1 : 0; // a negative value stops this poll
+        if (!_pipeline.Post(PipelineItem.Of(OwnedEvent.CopyOf(raw))))
+            return -1; // the consumer failed: stop this poll, the failure is thrown on this thread
+        return _pipeline.SizeLimitReached ? -1 : 0; // a negative value stops this poll
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]

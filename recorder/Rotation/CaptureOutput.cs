@@ -24,14 +24,20 @@ internal sealed class CaptureOutput : IDisposable
     private long _completedBytes;
     private DateTimeOffset _lastStart = DateTimeOffset.MinValue;
 
-    private CaptureOutput(string basePath, CaptureHeader header, RotationPolicy? policy, Func<DateTimeOffset> utcNow)
+    private CaptureOutput(string basePath, CaptureHeader header, RotationPolicy? policy, Func<DateTimeOffset> utcNow, CaptureWriter? first = null)
     {
         _basePath = basePath;
         _header = header;
         _policy = policy;
         _utcNow = utcNow;
-        _current = Open();
+        if (first is not null)
+            _files.Add(basePath);
+        _current = first ?? Open();
     }
+
+    /// <summary>One file, over a writer the caller made (for example on a stream), never rotated.</summary>
+    public static CaptureOutput Over(CaptureWriter writer, string name, CaptureHeader header) =>
+        new(name, header, null, () => DateTimeOffset.UtcNow, writer);
 
     /// <summary>Creates the first file: <paramref name="path"/> itself without a policy, else the first window's name.</summary>
     public static CaptureOutput Create(string path, CaptureHeader header, RotationPolicy? policy, Func<DateTimeOffset>? utcNow = null) =>
