@@ -41,6 +41,8 @@ const volatile struct capture_config cfg SEC(".rodata.config") = {
 	.wakeup_bytes = 256 << 10,
 };
 
+#include "cgroup_filter.bpf.h"
+
 /* Next connection id; ids start at 1. */
 __u64 next_conn_id = 0;
 
@@ -613,6 +615,7 @@ static __always_inline void send_open_event(__u32 tgid, __s32 fd, struct conn *c
 	e->source = c->source;
 	e->flags = c->tls ? CAPTURE_CONN_TLS : 0;
 	read_addresses(sk, e);
+	read_container_context(sk, e);
 	read_leader_comm(e->comm);
 	bpf_ringbuf_submit(e, wakeup_flag());
 }
@@ -645,7 +648,7 @@ static __noinline void decide(struct stash *s, struct conn *c, struct sock *know
 	}
 	/* The syscall path finds the socket from the fd, only now that the bytes look like HTTP. */
 	struct sock *sk = known_sk ? known_sk : tcp_sock_of_fd(s->fd);
-	if (!port_selected(sk)) {
+	if (!port_selected(sk) || !cgroup_selected()) {
 		c->verdict = VERDICT_IGNORE;
 		return;
 	}

@@ -65,7 +65,18 @@ public static class InspectCommand
         if (s.TlsStacks.Count > 0)
             Row("tls stacks", string.Join("\n", s.TlsStacks));
         Row("processes", s.Processes.Count == 0 ? "-" : string.Join(", ", s.Processes.Select(p => $"{p.Name} ({p.Pid})")));
+        if (s.Cgroups.Count > 0)
+            Row("cgroups", string.Join("\n", s.Cgroups.Select(Describe)));
         AnsiConsole.Write(table);
+    }
+
+    /// <summary>One cgroup: its path, then the container and pod its path names, and its connections.</summary>
+    private static string Describe(CgroupSummary c)
+    {
+        string container = c.ContainerId is { } id ? $" container {(id.Length > 12 ? id[..12] : id)}" : "";
+        string pod = c.Pod is { } p ? $" pod {p}" : "";
+        string path = c.Path.Length > 0 ? c.Path : $"#{c.Id}";
+        return $"{path}{container}{pod}: {c.Connections} connection(s)";
     }
 
     /// <summary>ISO 8601 in UTC with a Z, the form scripts and log tools expect.</summary>

@@ -41,7 +41,9 @@ public sealed record RecordingSummary(
     long NoBufferGaps,
     long NoBufferBytes,
     /// <summary>The TLS stacks found in processes (shared or static OpenSSL, Go), probed or not and why.</summary>
-    IReadOnlyList<Capture.Format.Inspection.TlsStackSummary> TlsStacks);
+    IReadOnlyList<Capture.Format.Inspection.TlsStackSummary> TlsStacks,
+    /// <summary>The files the recording wrote and kept, oldest first: OutputPath alone, or the rotated windows (OutputPath is the last).</summary>
+    IReadOnlyList<string> Files);
 
 /// <summary>Hooks for a caller that shows what is happening.</summary>
 public interface IRecordingObserver

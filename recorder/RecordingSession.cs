@@ -4,8 +4,10 @@ using System.Runtime.InteropServices;
 using Capture.Format;
 using Capture.Format.Inspection;
 using Capture.Format.Records;
+using Capture.Recorder.Containers;
 using Capture.Recorder.Interop;
 using Capture.Recorder.Pipeline;
+using Capture.Recorder.Rotation;
 using Capture.Recorder.Tls;
 
 namespace Capture.Recorder;
@@ -23,7 +25,7 @@ internal sealed unsafe class RecordingSession : IDisposable
     private const int EINTR = 4;
 
     private readonly KernelProgram _program;
-    private readonly CaptureWriter _writer;
+    private readonly CaptureOutput _writer;
     private readonly RecorderOptions _options;
     private readonly IRecordingObserver? _observer;
     private readonly TlsProbes? _tls;
@@ -38,15 +40,15 @@ internal sealed unsafe class RecordingSession : IDisposable
     private ulong _discardedEvents;
     private ulong _discardedBytes;
 
-    public RecordingSession(KernelProgram program, CaptureWriter writer, RecorderOptions options, IRecordingObserver? observer,
-        TlsProbes? tls = null)
+    public RecordingSession(KernelProgram program, CaptureOutput writer, RecorderOptions options, IRecordingObserver? observer,
+        TlsProbes? tls = null, CgroupCatalog? cgroups = null)
     {
         _program = program;
         _tls = tls;
         _writer = writer;
         _options = options;
         _observer = observer;
-        _pipeline = new RecordingPipeline(writer, _stats, options.MaxBytesPerCall, options.MaxFileBytes);
+        _pipeline = new RecordingPipeline(writer, _stats, options.MaxBytesPerCall, options.MaxFileBytes, cgroups);
         _self = GCHandle.Alloc(this);
         nint ring = LibBpf.RingBufferNew(program.EventsMapFd, &OnSample, GCHandle.ToIntPtr(_self), 0);
         if (ring == 0)
@@ -62,7 +64,7 @@ internal sealed unsafe class RecordingSession : IDisposable
     public RecordingSummary Run(CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
-        _observer?.Attached(_options.OutputPath);
+        _observer?.Attached(_options.Rotation is null ? _options.OutputPath : RotationPolicy.Pattern(_options.OutputPath));
         WriteTlsStacks();
         TimeSpan nextFlush = _options.FlushInterval;
         TimeSpan nextSslRescan = SslRescanInterval;
@@ -128,11 +130,11 @@ internal sealed unsafe class RecordingSession : IDisposable
                 _discardedBytes + _pipeline.DiscardedBytes));
         _writer.Complete(WallClock.MonotonicNowNs());
 
-        return new RecordingSummary(_options.OutputPath, reason, elapsed, FileBytes, _stats.Connections,
+        return new RecordingSummary(_writer.CurrentPath, reason, elapsed, FileBytes, _stats.Connections,
             _stats.Requests, _stats.DataRecords, _stats.CapturedBytes, _stats.CutBytes, _stats.SendfileRecovered,
             _stats.SendfileUnrecoverable, _stats.LostEvents, _stats.LostBytes, _tls?.Probed ?? [],
             _tlsUnattributedCalls, DataPathSelection.Name(_program.DataPath), _stats.NoBufferGaps, _stats.NoBufferBytes,
-            _tls?.Log.Entries.Select(TlsStackSummary.Of).ToList() ?? []);
+            _tls?.Log.Entries.Select(TlsStackSummary.Of).ToList() ?? [], _writer.Files.ToList());
     }
 
     public void Dispose()
@@ -166,7 +168,7 @@ internal sealed unsafe class RecordingSession : IDisposable
         {
             _callbackError = null;
             if (error is IOException io)
-                throw new RecorderException($"Writing {_options.OutputPath} failed: {io.Message.TrimEnd('.')}.", RecorderFailure.Output, io);
+                throw new RecorderException($"Writing {_writer.CurrentPath} failed: {io.Message.TrimEnd('.')}.", RecorderFailure.Output, io);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error); // keep the original stack
         }
     }

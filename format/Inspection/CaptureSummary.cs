@@ -34,6 +34,8 @@ public sealed record CaptureSummary
     public required IReadOnlyList<HostSummary> Hosts { get; init; }
     /// <summary>The TLS stacks the recorder found (format 1.3): probed, or not and why; empty for older files.</summary>
     public required IReadOnlyList<TlsStackSummary> TlsStacks { get; init; }
+    /// <summary>The cgroups (and containers) whose processes own connections, from format 1.3 open records; empty for older files.</summary>
+    public required IReadOnlyList<CgroupSummary> Cgroups { get; init; }
 
     public static CaptureSummary Compute(CaptureReader reader)
     {
@@ -41,6 +43,7 @@ public sealed record CaptureSummary
         var processes = new SortedDictionary<int, string>();
         var declaredHosts = new Dictionary<ushort, HostRecord>();
         var tlsStacks = new List<TlsStackSummary>();
+        var cgroups = new Dictionary<(ulong, string, string?, string?), long>();
         long dataEvents = 0, dataBytes = 0, cutBytes = 0, lostEvents = 0, lostBytes = 0, noBufferGaps = 0, noBufferBytes = 0;
         ulong? first = null, last = null;
 
@@ -67,6 +70,11 @@ public sealed record CaptureSummary
                 case ConnectionOpenedRecord c:
                     connections.Add(c.ConnectionId);
                     processes.TryAdd(c.Pid, c.ProcessName);
+                    if (c.Container is { } k)
+                    {
+                        var key = (k.CgroupId, k.CgroupPath, k.ContainerId, k.Pod);
+                        cgroups[key] = cgroups.GetValueOrDefault(key) + 1;
+                    }
                     break;
                 case ProcessRecord p:
                     processes[p.Pid] = p.Name;
@@ -112,6 +120,8 @@ public sealed record CaptureSummary
             Processes = processes.Select(p => new ProcessSummary(p.Key, p.Value)).ToList(),
             Hosts = HostsOf(connections, declaredHosts, reader.Header),
             TlsStacks = tlsStacks,
+            Cgroups = cgroups.OrderBy(c => c.Key.Item2, StringComparer.Ordinal).ThenBy(c => c.Key.Item1)
+                .Select(c => new CgroupSummary(c.Key.Item2, c.Key.Item1, c.Key.Item3, c.Key.Item4, c.Value)).ToList(),
         };
     }
 
@@ -159,3 +169,6 @@ public sealed record TlsStackSummary(int Pid, string Stack, string Path, string 
 
 /// <summary>A recording host, its boot id ("" when not recorded) and how many connections it holds.</summary>
 public sealed record HostSummary(string Name, string BootId, long Connections);
+
+/// <summary>A cgroup seen in the capture: its path ("" when unknown), id, container and pod (null when the path does not say), and its connections.</summary>
+public sealed record CgroupSummary(string Path, ulong Id, string? ContainerId, string? Pod, long Connections);

@@ -1,6 +1,8 @@
 using System.Threading.Channels;
 using Capture.Format;
 using Capture.Format.Records;
+using Capture.Recorder.Containers;
+using Capture.Recorder.Rotation;
 
 namespace Capture.Recorder.Pipeline;
 
@@ -17,7 +19,7 @@ internal sealed class RecordingPipeline
 
     private readonly Channel<PipelineItem> _channel = Channel.CreateBounded<PipelineItem>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
-    private readonly CaptureWriter _writer;
+    private readonly CaptureOutput _writer;
     private readonly RecordingStats _stats;
     private readonly long? _maxFileBytes;
     private readonly EventDecoder _decoder;
@@ -25,12 +27,12 @@ internal sealed class RecordingPipeline
     private volatile bool _sizeLimitReached;
     private volatile Exception? _failure;
 
-    public RecordingPipeline(CaptureWriter writer, RecordingStats stats, uint maxBytesPerCall, long? maxFileBytes)
+    public RecordingPipeline(CaptureOutput writer, RecordingStats stats, uint maxBytesPerCall, long? maxFileBytes, CgroupCatalog? cgroups = null)
     {
         _writer = writer;
         _stats = stats;
         _maxFileBytes = maxFileBytes;
-        _decoder = new EventDecoder(Write, maxBytesPerCall, stats);
+        _decoder = new EventDecoder(Write, maxBytesPerCall, stats, cgroups: cgroups);
         _consumer = new Thread(Consume) { IsBackground = true, Name = "capture-pipeline" };
         _consumer.Start();
     }
@@ -121,7 +123,7 @@ internal sealed class RecordingPipeline
                 Write(item.Record!);
                 break;
             case PipelineItemKind.Flush:
-                _writer.Flush();
+                _writer.Flush(WallClock.MonotonicNowNs());
                 break;
             case PipelineItemKind.CloseExited:
                 _decoder.CloseConnectionsOfExitedProcesses(item.TimestampNs, ProcessAlive);

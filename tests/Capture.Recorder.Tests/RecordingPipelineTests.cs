@@ -2,6 +2,7 @@ using Capture.Format;
 using Capture.Format.Records;
 using Capture.Recorder.Interop;
 using Capture.Recorder.Pipeline;
+using Capture.Recorder.Rotation;
 
 namespace Capture.Recorder.Tests;
 
@@ -15,7 +16,7 @@ public class RecordingPipelineTests
     {
         var file = new MemoryStream();
         var writer = new CaptureWriter(file, Header);
-        var pipeline = new RecordingPipeline(writer, new RecordingStats(), 1 << 20, maxFileBytes: null);
+        var pipeline = new RecordingPipeline(CaptureOutput.Over(writer, "test.tcap", Header), new RecordingStats(), 1 << 20, maxFileBytes: null);
         for (ulong id = 1; id <= 500; id++)
             Assert.True(pipeline.Post(PipelineItem.Of(OwnedEvent.CopyOf(EventDecoderTests.Bytes(
                 new ConnectionCloseEvent { Header = EventDecoderTests.Header(KernelEventType.ConnectionClose, id), BytesSent = id })))));
@@ -31,7 +32,7 @@ public class RecordingPipelineTests
     public void A_failing_file_stops_the_consumer_and_the_poster_is_told_instead_of_waiting_forever()
     {
         var writer = new CaptureWriter(new FailingStream(), Header, new CaptureWriterOptions { BlockSize = 4096 });
-        var pipeline = new RecordingPipeline(writer, new RecordingStats(), 1 << 20, maxFileBytes: null);
+        var pipeline = new RecordingPipeline(CaptureOutput.Over(writer, "test.tcap", Header), new RecordingStats(), 1 << 20, maxFileBytes: null);
         byte[] data = [.. EventDecoderTests.Bytes(new DataEvent { Header = EventDecoderTests.Header(KernelEventType.Data, 1), PayloadLength = 8000 }), .. new byte[8000]];
         bool accepted = true;
         // Far more than the channel holds: once the consumer fails, Post must return false rather than block.

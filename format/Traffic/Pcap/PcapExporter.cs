@@ -105,15 +105,15 @@ public sealed class PcapExporter : IDisposable
             return;
         }
 
-        string host = HostOf(open.ConnectionId) ?? "";
-        if (_ends.OtherEnd(host, open.Local, open.Remote) is not null)
+        string scope = ConnectionInfo.ScopeOf(HostOf(open.ConnectionId) ?? "", open.Container); // two ends share a host and a netns
+        if (_ends.OtherEnd(scope, open.Local, open.Remote) is not null)
         {
             // Both ends were traced: the same bytes would appear twice, as retransmissions.
             _skipped.Add(open.ConnectionId);
             Stats.TwinConnectionsSkipped++;
             return;
         }
-        _ends.Add(open, host, open.Local, open.Remote);
+        _ends.Add(open, scope, open.Local, open.Remote);
 
         var connection = new SyntheticConnection(open.ConnectionId, open, HostOf(open.ConnectionId));
         _connections.Add(open.ConnectionId, connection);
@@ -198,7 +198,7 @@ public sealed class PcapExporter : IDisposable
         if (_skipped.Remove(closed.ConnectionId) || !_connections.Remove(closed.ConnectionId, out SyntheticConnection? connection))
             return;
         if (connection.Open is { } open)
-            _ends.Remove(open, HostOf(open.ConnectionId) ?? "", open.Local, open.Remote);
+            _ends.Remove(open, ConnectionInfo.ScopeOf(HostOf(open.ConnectionId) ?? "", open.Container), open.Local, open.Remote);
         if (!connection.HasFlows)
             return; // neither a handshake nor data: nothing to show
 

@@ -169,7 +169,7 @@ public sealed class ExchangeExtractor
             return;
         var assembler = Add(ConnectionInfo.From(opened, HostOf(opened.ConnectionId)));
         var info = assembler.Info;
-        if (_options.MergeTwinConnections && _ends.OtherEnd(info.Host, info.Local, info.Remote) is { } mirror && !mirror.Closed && !_twins.ContainsKey(mirror))
+        if (_options.MergeTwinConnections && _ends.OtherEnd(info.TwinScope, info.Local, info.Remote) is { } mirror && !mirror.Closed && !_twins.ContainsKey(mirror))
         {
             bool mirrorIsClient = mirror.Info.Role == ConnectionRole.Client || assembler.Info.Role == ConnectionRole.Server;
             var twins = mirrorIsClient ? new TwinConnections(mirror, assembler) : new TwinConnections(assembler, mirror);
@@ -182,7 +182,7 @@ public sealed class ExchangeExtractor
         }
         else if (_options.MergeTwinConnections && ConnectionEnds<ConnectionAssembler>.OtherEndMayBeHere(info.Local, info.Remote))
             _awaiting[assembler] = new AwaitingTwin(assembler);
-        _ends.Add(assembler, info.Host, info.Local, info.Remote);
+        _ends.Add(assembler, info.TwinScope, info.Local, info.Remote);
     }
 
     private ConnectionAssembler Add(ConnectionInfo info)
@@ -215,7 +215,7 @@ public sealed class ExchangeExtractor
         assembler.Dispose();
         _open.Remove(assembler.Info.ConnectionId);
         _closedIds.Add(assembler.Info.ConnectionId);
-        _ends.Remove(assembler, assembler.Info.Host, assembler.Info.Local, assembler.Info.Remote);
+        _ends.Remove(assembler, assembler.Info.TwinScope, assembler.Info.Local, assembler.Info.Remote);
         if (_awaiting.Remove(assembler, out var awaiting))
             awaiting.ReleaseAll(Ready);
         if (_twins.TryGetValue(assembler, out var twins) && twins.BothClosed)
