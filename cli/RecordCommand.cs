@@ -32,8 +32,8 @@ public static class RecordCommand
         var maxBytesPerCall = new Option<string?>("--max-bytes-per-call") { Description = "Bytes captured per syscall; beyond it the file records how many were cut (default 8MiB)." };
         var ringBuffer = new Option<string?>("--ring-buffer") { Description = "Kernel ring-buffer size (default 64MiB); raise it if events are lost." };
         var allTcp = new Option<bool>("--all-tcp") { Description = "Also record TCP connections that do not look like HTTP/1.x." };
-        var tls = new Option<bool>("--tls") { Description = "Record HTTPS plaintext from OpenSSL (libssl) with uprobes; fail if no libssl can be probed (default: on when one is found)." };
-        var noTls = new Option<bool>("--no-tls") { Description = "Do not probe OpenSSL: TLS connections are left out like other non-HTTP traffic." };
+        var tls = new Option<bool>("--tls") { Description = "Record HTTPS plaintext with uprobes on OpenSSL (libssl, or linked in) and Go's crypto/tls (Go 1.17+); fail if none can be probed (default: on when one is found)." };
+        var noTls = new Option<bool>("--no-tls") { Description = "Do not probe OpenSSL or Go: TLS connections are left out like other non-HTTP traffic." };
         var sslLibs = new Option<string[]>("--ssl-lib") { Description = "Also probe this file for SSL_read/SSL_write: a libssl elsewhere, or a program linking OpenSSL statically (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var dataPath = new Option<string?>("--data-path") { Description = "Kernel hooks for the data: socket (tracepoints of Linux 6.3+) or syscall (any kernel); default: socket where the kernel has it." };
         dataPath.AcceptOnlyFromAmong("socket", "syscall");
