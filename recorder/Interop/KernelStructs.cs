@@ -144,4 +144,5 @@ internal struct KernelCounters
     public ulong ReadFaultBytes;
     public ulong TlsUnattributedEvents;
     public ulong TlsUnattributedBytes;
+    public ulong TlsBioLinks;
 }

@@ -124,6 +124,7 @@ internal sealed class SslProbes
             if (error != 0)
                 return $"attaching a uprobe to {hook.Function} failed: {LibC.ErrorText(error)}";
         }
+        MemoryBioProbes.Attach(_program, library, pid);
         _probed.Add(library.Path);
         return null;
     }
@@ -142,6 +143,7 @@ internal sealed class SslProbes
             if (error != 0)
                 return $"attaching a uprobe at offset 0x{offset:x} failed: {LibC.ErrorText(error)}";
         }
+        MemoryBioProbes.Attach(_program, library, pid);
         _probed.Add(library.Path);
         return null;
     }
