@@ -123,7 +123,7 @@ public static class RecordCommand
         Console.Out.WriteLine($"  data path    {s.DataPath} tracepoints");
         Console.Out.WriteLine(s.TlsLibraries.Count > 0 ? $"  tls          plaintext from {string.Join(", ", s.TlsLibraries)}" : "  tls          off (no OpenSSL probed)");
         if (s.TlsCallsWithoutSocket > 0)
-            Console.Out.WriteLine($"               {s.TlsCallsWithoutSocket} SSL calls without a socket not recorded (TLS over memory buffers, as .NET and Node.js do)");
+            Console.Out.WriteLine($"               {s.TlsCallsWithoutSocket} SSL calls without a socket not recorded (TLS over memory buffers whose socket was not learned yet, e.g. a connection opened before recording)");
     }
 
     private static TlsMode Tls(bool tls, bool noTls, string[] sslLibraries)

@@ -7,16 +7,32 @@ namespace Capture.Recorder.Tls;
 /// the libssl. Without them such TLS is counted as calls without a socket, as before; so a file where
 /// they cannot be attached is still probed for SSL_read/SSL_write.
 /// </summary>
-internal static class MemoryBioProbes
+internal sealed class MemoryBioProbes(KernelProgram program)
 {
     private const int ENOENT = 2;
+    private readonly Dictionary<string, ulong?> _bioWriteInternal = new(StringComparer.Ordinal);
 
-    public static void Attach(KernelProgram program, SslLibrary library, int pid)
+    public void Attach(SslLibrary library, int pid)
     {
         program.AttachUprobe("ssl_set_bio_enter", library.Path, "SSL_set_bio", returnProbe: false, pid);
-        if (program.AttachUprobe("bio_write_enter", library.Path, "BIO_write", returnProbe: false, pid) == ENOENT &&
-            LibCryptoBeside(library.Path) is { } libCrypto)
-            program.AttachUprobe("bio_write_enter", libCrypto, "BIO_write", returnProbe: false, pid);
+        if (AttachBioWrite(library.Path, pid) == ENOENT && LibCryptoBeside(library.Path) is { } libCrypto)
+            AttachBioWrite(libCrypto, pid);
+    }
+
+    /// <summary>
+    /// On libcrypto's internal write function when it is found (every record written passes here, and
+    /// BIO_write's first instruction would be single-stepped: see <see cref="OpenSslInternalsFinder"/>), else on BIO_write.
+    /// </summary>
+    private int AttachBioWrite(string path, int pid)
+    {
+        if (!_bioWriteInternal.TryGetValue(path, out ulong? offset))
+        {
+            bool exportedOnly = Environment.GetEnvironmentVariable(SslProbes.PlacementVariable) == "exported";
+            _bioWriteInternal[path] = offset = exportedOnly ? null : OpenSslInternalsFinder.FindBioWriteInternal(path);
+        }
+        return offset is { } at
+            ? program.AttachUprobe("bio_write_enter", path, null, returnProbe: false, pid, at)
+            : program.AttachUprobe("bio_write_enter", path, "BIO_write", returnProbe: false, pid);
     }
 
     /// <summary>OpenSSL ships libssl.so.N and libcrypto.so.N side by side; null when there is none.</summary>

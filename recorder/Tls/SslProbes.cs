@@ -33,10 +33,12 @@ internal sealed class SslProbes
     private readonly HashSet<string> _probed = new(StringComparer.Ordinal);
     private readonly List<string> _skipped = [];
     private readonly Dictionary<(ulong Device, ulong Inode), OpenSslInternals?> _internals = [];
+    private readonly MemoryBioProbes _memoryBio;
 
     public SslProbes(KernelProgram program, RecorderOptions options)
     {
         _program = program;
+        _memoryBio = new MemoryBioProbes(program);
         _pids = [.. options.Pids];
         // The kernel keeps 15 bytes of a name, as the comm filter does.
         _comms = new HashSet<string>(options.ProcessNames.Select(n => n.Length > 15 ? n[..15] : n), StringComparer.Ordinal);
@@ -124,7 +126,7 @@ internal sealed class SslProbes
             if (error != 0)
                 return $"attaching a uprobe to {hook.Function} failed: {LibC.ErrorText(error)}";
         }
-        MemoryBioProbes.Attach(_program, library, pid);
+        _memoryBio.Attach(library, pid);
         _probed.Add(library.Path);
         return null;
     }
@@ -143,7 +145,7 @@ internal sealed class SslProbes
             if (error != 0)
                 return $"attaching a uprobe at offset 0x{offset:x} failed: {LibC.ErrorText(error)}";
         }
-        MemoryBioProbes.Attach(_program, library, pid);
+        _memoryBio.Attach(library, pid);
         _probed.Add(library.Path);
         return null;
     }
