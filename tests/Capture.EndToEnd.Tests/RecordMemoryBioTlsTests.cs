@@ -37,7 +37,10 @@ public class RecordMemoryBioTlsTests
         using var certificate = await SelfSignedCertificate.CreateAsync();
         using var server = await NodeHttpsServer.StartAsync(certificate);
         Assert.DoesNotContain("libssl.so", File.ReadAllText($"/proc/{server.Pid}/maps")); // OpenSSL is inside node
-        await AssertServerRecordedAsync(server.Pid, server.BaseAddress, certificate);
+        var result = await AssertServerRecordedAsync(server.Pid, server.BaseAddress, certificate);
+        // Found as static OpenSSL in the process's maps: the node executable itself is probed.
+        string node = Path.GetFullPath(new FileInfo($"/proc/{server.Pid}/exe").LinkTarget!);
+        Assert.Contains(result.Summary.GetProperty("tlsLibraries").EnumerateArray(), l => l.GetString() == $"/proc/{server.Pid}/root{node}");
     }
 
     [Fact]
@@ -87,7 +90,7 @@ public class RecordMemoryBioTlsTests
     /// Records the server <paramref name="pid"/> only while one curl connection (curl is not selected) sends
     /// three GETs and a 1 MiB POST, then checks the server's side of each exchange in the capture and the HAR.
     /// </summary>
-    private static async Task AssertServerRecordedAsync(int pid, Uri baseAddress, SelfSignedCertificate certificate, params string[] options)
+    private static async Task<RecordingResult> AssertServerRecordedAsync(int pid, Uri baseAddress, SelfSignedCertificate certificate, params string[] options)
     {
         using var scratch = new ScratchDirectory();
         byte[] upload = PythonHttpServer.Pattern(MiB).Reverse().ToArray();
@@ -108,6 +111,7 @@ public class RecordMemoryBioTlsTests
         Assert.Equal((pid, ConnectionRole.Server, ConnectionFlags.Tls), (connection.Opened.Pid, connection.Opened.Role, connection.Opened.Flags));
         Assert.StartsWith($"GET /bytes/{Sizes[0]} HTTP/1.1\r\n", connection.IngressText, StringComparison.Ordinal);
         AssertExchanges(result, baseAddress, upload);
+        return result;
     }
 
     /// <summary>The recording holds the GETs of <see cref="Sizes"/> and the echo of <paramref name="upload"/>, exactly, on one https connection.</summary>
