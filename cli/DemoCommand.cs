@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Capture.Cli.Demo;
 using Capture.Format;
-using Capture.Format.Har;
-using Capture.Format.Json;
+using Capture.Traffic.Har;
+using Capture.Traffic.Json;
 using Capture.Format.Output;
 using Capture.Recorder;
 using Capture.Replay;

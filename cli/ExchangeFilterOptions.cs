@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Capture.Format.Reassembly;
+using Capture.Traffic.Reassembly;
 
 namespace Capture.Cli;
 

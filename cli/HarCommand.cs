@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Capture.Format;
-using Capture.Format.Har;
+using Capture.Traffic.Har;
 using Capture.Cli.Conversion;
 
 namespace Capture.Cli;

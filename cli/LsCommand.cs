@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Capture.Format;
-using Capture.Format.Listing;
-using Capture.Format.Reassembly;
+using Capture.Traffic.Listing;
+using Capture.Traffic.Reassembly;
 
 namespace Capture.Cli;
 

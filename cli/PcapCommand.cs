@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using Capture.Cli.Conversion;
 using Capture.Format;
-using Capture.Format.Pcap;
-using Capture.Format.Reassembly;
+using Capture.Traffic.Pcap;
+using Capture.Traffic.Reassembly;
 using Capture.Format.Records;
 
 namespace Capture.Cli;

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Capture.Format.Json;
-using Capture.Format.Redaction;
+using Capture.Traffic.Json;
+using Capture.Traffic.Redaction;
 
 namespace Capture.Cli;
 

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
-using Capture.Format.Json;
+using Capture.Traffic.Json;
 using Capture.Format.Output;
-using Capture.Format.Reassembly;
+using Capture.Traffic.Reassembly;
 using Capture.Replay;
 using Capture.Replay.Comparison;
 using Capture.Replay.Input;

@@ -1,4 +1,4 @@
-using Capture.Format.Json;
+using Capture.Traffic.Json;
 
 namespace Capture.Replay.Comparison;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Capture.Format.Json;
+using Capture.Traffic.Json;
 
 namespace Capture.Replay.Comparison;
 

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Capture.Format.Http;
+using Capture.Traffic.Http;
 using Capture.Replay.Input;
 
 namespace Capture.Replay.Comparison;

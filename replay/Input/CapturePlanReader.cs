@@ -1,6 +1,6 @@
 using Capture.Format;
-using Capture.Format.Har;
-using Capture.Format.Reassembly;
+using Capture.Traffic.Har;
+using Capture.Traffic.Reassembly;
 
 namespace Capture.Replay.Input;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Capture.Format;
-using Capture.Format.Har;
+using Capture.Traffic.Har;
 
 namespace Capture.Replay.Input;
 

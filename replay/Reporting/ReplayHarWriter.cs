@@ -1,5 +1,5 @@
-using Capture.Format.Har;
-using Capture.Format.Redaction;
+using Capture.Traffic.Har;
+using Capture.Traffic.Redaction;
 using Capture.Replay.Comparison;
 using Capture.Replay.Input;
 using Capture.Replay.Sending;

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Capture.Format;
-using Capture.Format.Har;
-using Capture.Format.Json;
-using Capture.Format.Pcap;
+using Capture.Traffic.Har;
+using Capture.Traffic.Json;
+using Capture.Traffic.Pcap;
 using Capture.Format.Records;
-using Capture.Format.Redaction;
+using Capture.Traffic.Redaction;
 
 namespace Capture.Benchmarks;
 
@@ -96,7 +96,7 @@ public static class HarBenchmark
     private static void ExtractOnly(string path, bool buildEntries)
     {
         using var reader = CaptureReader.Open(path);
-        var extractor = new Capture.Format.Reassembly.ExchangeExtractor(reader);
+        var extractor = new Capture.Traffic.Reassembly.ExchangeExtractor(reader);
         var builder = new HarEntryBuilder(reader.Header);
         long count = 0;
         foreach (var exchange in extractor.ExchangesInStartOrder())

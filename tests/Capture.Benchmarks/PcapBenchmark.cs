@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Capture.Format;
-using Capture.Format.Pcap;
+using Capture.Traffic.Pcap;
 using Capture.Format.Records;
 
 namespace Capture.Benchmarks;

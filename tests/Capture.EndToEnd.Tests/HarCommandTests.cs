@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Capture.EndToEnd.Tests.Cli;
-using Capture.Format.Har;
-using Capture.Format.Tests.Har;
+using Capture.Traffic.Har;
+using Capture.Traffic.Tests.Har;
 
 namespace Capture.EndToEnd.Tests;
 

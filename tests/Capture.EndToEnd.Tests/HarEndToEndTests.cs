@@ -4,8 +4,8 @@ using System.Net.Sockets;
 using System.Text;
 using Capture.EndToEnd.Tests.Cli;
 using Capture.EndToEnd.Tests.Infrastructure;
-using Capture.Format.Har;
-using Capture.Format.Tests.Har;
+using Capture.Traffic.Har;
+using Capture.Traffic.Tests.Har;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

@@ -1,7 +1,7 @@
 using Capture.Format;
-using Capture.Format.Har;
+using Capture.Traffic.Har;
 using Capture.Format.Inspection;
-using Capture.Format.Pcap;
+using Capture.Traffic.Pcap;
 using Capture.Replay.Input;
 
 namespace Capture.Fuzz.Tests;

@@ -1,5 +1,5 @@
 using Capture.Format;
-using Capture.Format.Har;
+using Capture.Traffic.Har;
 using Capture.Format.Records;
 
 namespace Capture.Fuzz.Tests;

@@ -1,4 +1,4 @@
-using Capture.Format.Har;
+using Capture.Traffic.Har;
 using Capture.Replay.Input;
 
 namespace Capture.Fuzz.Tests;

@@ -1,8 +1,8 @@
 using System.Buffers;
 using Capture.Format;
-using Capture.Format.Har;
+using Capture.Traffic.Har;
 using Capture.Format.Inspection;
-using Capture.Format.Pcap;
+using Capture.Traffic.Pcap;
 using MessagePack;
 
 namespace Capture.Fuzz.Tests;

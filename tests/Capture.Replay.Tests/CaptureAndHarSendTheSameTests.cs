@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using Capture.Format;
-using Capture.Format.Har;
+using Capture.Traffic.Har;
 using Capture.Format.Records;
 using Capture.Replay.Tests.Support;
 

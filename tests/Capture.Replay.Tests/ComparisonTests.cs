@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.Text;
-using Capture.Format.Json;
+using Capture.Traffic.Json;
 using Capture.Replay.Comparison;
 using Capture.Replay.Reporting;
 using Capture.Replay.Tests.Support;

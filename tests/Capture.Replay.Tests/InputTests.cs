@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
-using Capture.Format.Reassembly;
+using Capture.Traffic.Reassembly;
 using Capture.Replay.Input;
 using Capture.Replay.Tests.Support;
 using Microsoft.AspNetCore.Http.Features;

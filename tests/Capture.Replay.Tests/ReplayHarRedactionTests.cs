@@ -1,6 +1,6 @@
 using System.Text;
-using Capture.Format.Json;
-using Capture.Format.Redaction;
+using Capture.Traffic.Json;
+using Capture.Traffic.Redaction;
 using Capture.Replay.Reporting;
 using Capture.Replay.Tests.Support;
 
@@ -31,7 +31,7 @@ public class ReplayHarRedactionTests
 
         foreach (string secret in new[] { "hunter2", "4111", "k-123", "prod-token" })
             Assert.DoesNotContain(secret, text);
-        var entry = Capture.Format.Har.HarReader.Read(new MemoryStream(har.ToArray())).Entries.Single();
+        var entry = Capture.Traffic.Har.HarReader.Read(new MemoryStream(har.ToArray())).Entries.Single();
         Assert.Contains("\"user\":\"bob\"", entry.Request.PostData!.Text);
         Assert.StartsWith("{\"user\":\"bob\",\"password\":\"redacted:", entry.Request.PostData.Text);
         // The echo answered the same secrets: one run, one key, the same tokens on both sides.

@@ -1,4 +1,4 @@
-using Capture.Format.Http;
+using Capture.Traffic.Http;
 using Capture.Traffic.Http2.Frames;
 using Capture.Traffic.Http2.Hpack;
 

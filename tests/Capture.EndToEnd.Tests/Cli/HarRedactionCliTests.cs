@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Capture.Format.Tests.Har;
+using Capture.Traffic.Tests.Har;
 
 namespace Capture.EndToEnd.Tests.Cli;
 

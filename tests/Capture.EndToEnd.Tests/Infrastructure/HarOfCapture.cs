@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Capture.Format;
-using Capture.Format.Har;
+using Capture.Traffic.Har;
 
 namespace Capture.EndToEnd.Tests.Infrastructure;
 

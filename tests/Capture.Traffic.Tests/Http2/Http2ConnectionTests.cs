@@ -18,7 +18,7 @@ public sealed class Http2ConnectionTests
         return bytes;
     }
 
-    private static (string, string)[] Pairs(IEnumerable<Capture.Format.Http.HttpHeader> headers) => headers.Select(h => (h.Name, h.Value)).ToArray();
+    private static (string, string)[] Pairs(IEnumerable<Capture.Traffic.Http.HttpHeader> headers) => headers.Select(h => (h.Name, h.Value)).ToArray();
 
     [Fact]
     public void Requests_responses_bodies_and_trailers_pair_by_stream_with_pseudo_headers_in_wire_order()

@@ -1,4 +1,4 @@
-using Capture.Format.Http;
+using Capture.Traffic.Http;
 
 namespace Capture.Traffic.Http2.Frames;
 

@@ -1,5 +1,5 @@
 using System.Buffers;
-using Capture.Format.Http;
+using Capture.Traffic.Http;
 
 namespace Capture.Traffic.Http2.Hpack;
 

@@ -1,9 +1,0 @@
-namespace Capture.Format.Http;
-
-public enum HeadParseStatus
-{
-    /// <summary>The blank line that ends the head has not arrived yet; nothing was consumed.</summary>
-    Incomplete,
-    Complete,
-    Malformed,
-}

@@ -1,0 +1,9 @@
+namespace Capture.Traffic.Http;
+
+public enum HeadParseStatus
+{
+    /// <summary>The blank line that ends the head has not arrived yet; nothing was consumed.</summary>
+    Incomplete,
+    Complete,
+    Malformed,
+}

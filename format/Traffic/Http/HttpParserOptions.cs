@@ -1,0 +1,12 @@
+namespace Capture.Traffic.Http;
+
+public sealed record HttpParserOptions
+{
+    public static HttpParserOptions Default { get; } = new();
+
+    /// <summary>A head longer than this is malformed (servers typically refuse 8-64 KB).</summary>
+    public int MaxHeadBytes { get; init; } = HttpHeadParser.DefaultMaxHeadBytes;
+
+    /// <summary>Body bytes kept per message; the rest is counted but dropped and the message is marked truncated.</summary>
+    public int MaxBodyBytes { get; init; } = 64 * 1024 * 1024;
+}
