@@ -72,6 +72,39 @@ public class RecordMemoryBioTlsTests
         AssertExchanges(result, server.BaseAddress, upload);
     }
 
+    [Fact]
+    public async Task A_connection_opened_before_recording_is_linked_when_it_next_sends_and_the_plaintext_before_is_counted_not_recorded()
+    {
+        BpfRequirement.Ensure();
+        using var certificate = await SelfSignedCertificate.CreateAsync();
+        using var server = await PythonHttpServer.StartAsync(certificate);
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = 1,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+        }) { BaseAddress = server.BaseAddress };
+        // The handshake happens before the recording: nothing links this connection until it sends again.
+        Assert.Equal(PythonHttpServer.Pattern(10), await client.GetByteArrayAsync("bytes/10", TestContext.Current.CancellationToken));
+        using var recording = await RecordingSession.StartAsync("--tls", "--pid", Text(Environment.ProcessId), "--port", Text(server.Port));
+        Assert.Equal(PythonHttpServer.Pattern(2000), await client.GetByteArrayAsync("bytes/2000", TestContext.Current.CancellationToken));
+        Assert.Equal(PythonHttpServer.Pattern(3000), await client.GetByteArrayAsync("bytes/3000", TestContext.Current.CancellationToken));
+        var result = await recording.StopAsync();
+        var capture = result.Read();
+
+        // The first request's SSL_write returned before its record was sent: counted, not recorded.
+        Assert.True(result.Summary.GetProperty("tlsCallsWithoutSocket").GetUInt64() >= 1, result.Summary.ToString());
+        var connection = Assert.Single(capture.Connections);
+        Assert.Equal((ConnectionRole.Client, ConnectionSource.AlreadyOpen, ConnectionFlags.Tls),
+            (connection.Opened.Role, connection.Opened.Source, connection.Opened.Flags));
+        Assert.StartsWith("GET /bytes/3000 HTTP/1.1\r\n", connection.EgressText, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 200 ", connection.IngressText, StringComparison.Ordinal);
+        Assert.Equal(PythonHttpServer.Pattern(3000), connection.Ingress[^3000..]);
+        Assert.Equal(2, connection.IngressText.Split("HTTP/1.1 200 ").Length - 1); // both answers, whole
+        TlsAssert.NoCiphertext(capture);
+        Assert.Empty(capture.Losses);
+    }
+
     /// <summary>Kestrel's endpoints, as the Node and Python servers have them.</summary>
     private static void MapBytesAndEcho(WebApplication app)
     {
