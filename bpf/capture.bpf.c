@@ -121,7 +121,8 @@ struct conn {
 	__u8 verdict;  /* enum verdict */
 	__u8 reported; /* the open event was sent */
 	__u8 tls;      /* TLS socket: its syscall bytes are ciphertext, never data; plaintext comes from the OpenSSL probes */
-	__u8 reserved[3];
+	__u8 ssl_linked; /* an SSL object is known to use this socket */
+	__u8 reserved[2];
 	__u64 opened_ns;  /* accept() returned (socket path: the handshake ended); 0 when not observed */
 	__u64 connect_ns; /* connect() began; 0 when not observed */
 	__u32 tgid;       /* socket path: the process whose call reported the connection (its open record's pid) */
@@ -461,6 +462,46 @@ static __always_inline void mark_tls(struct conn *c)
 /* The *tls.Conn of a Go crypto/tls call in flight on the calling goroutine, or 0 (bpf/go_tls.bpf.h). */
 static __always_inline __u64 go_tls_conn_in_flight(__u32 tgid);
 
+/* A TLS record header: content type 20-23, version 3.x (x <= 4). */
+static __always_inline bool is_tls_record(__u64 w)
+{
+	__u8 type = w & 0xff;
+	return type >= 0x14 && type <= 0x17 && ((w >> 8) & 0xff) == 3 && ((w >> 16) & 0xff) <= 4;
+}
+
+/* Syscall path: SSL object `ssl` of process tgid uses socket fd, whose state is c. */
+static __always_inline void link_ssl_fd(__u32 tgid, __u64 ssl, __s32 fd, struct conn *c)
+{
+	struct ssl_key key = { .tgid = tgid, .ssl = ssl };
+	__s32 *known = bpf_map_lookup_elem(&ssl_fds, &key);
+	if (!known || *known != fd)
+		bpf_map_update_elem(&ssl_fds, &key, &fd, BPF_ANY);
+	c->ssl_linked = 1;
+}
+
+/* Socket path: SSL object `ssl` of process tgid uses the socket at skaddr (fd: the call's, -1 if none), whose state is c. */
+static __always_inline void link_ssl_socket(__u32 tgid, __u64 ssl, __u64 skaddr, __s32 fd, struct conn *c)
+{
+	struct ssl_key key = { .tgid = tgid, .ssl = ssl };
+	__u64 *known = bpf_map_lookup_elem(&ssl_socks, &key);
+	if (!known || *known != skaddr)
+		bpf_map_update_elem(&ssl_socks, &key, &skaddr, BPF_ANY);
+	if (!bpf_map_lookup_elem(&tls_conns, &skaddr)) {
+		struct conn plain = {
+			.id = c->id,
+			.role = c->role,
+			.source = c->source,
+			.tls = 1,
+			.opened_ns = c->opened_ns,
+			.connect_ns = c->connect_ns,
+			.tgid = tgid,
+			.fd = fd,
+		};
+		bpf_map_update_elem(&tls_conns, &skaddr, &plain, BPF_NOEXIST);
+	}
+	c->ssl_linked = 1;
+}
+
 /*
  * True when a socket call moves ciphertext, which is never data. Under an SSL call (or a Go
  * crypto/tls call) it also tells which socket the SSL object (or *tls.Conn) uses.
@@ -480,14 +521,14 @@ static __always_inline bool tls_ciphertext(__u32 tgid, __s32 fd, struct conn *c)
 	if (!in_ssl || call->fd != fd) {
 		if (in_ssl)
 			call->fd = fd;
-		struct ssl_key key = { .tgid = tgid, .ssl = object };
-		__s32 *known = bpf_map_lookup_elem(&ssl_fds, &key);
-		if (!known || *known != fd)
-			bpf_map_update_elem(&ssl_fds, &key, &fd, BPF_ANY);
+		link_ssl_fd(tgid, object, fd, c);
 	}
 	mark_tls(c);
 	return true;
 }
+
+/* Memory-BIO stacks (.NET, Node): SSL objects linked to their socket by the ciphertext they hand over. */
+#include "tls_bio.bpf.h"
 
 /* This thread's stash slot, created on first use. */
 static __always_inline struct stash *stash_slot(void)
@@ -517,6 +558,8 @@ static __always_inline void stash_data_call(__s32 fd, __u64 buf, __u64 count, __
 	if (!process_traced(tgid))
 		return;
 	struct conn *c = conn_for_call(tgid, fd);
+	if (cfg.tls)
+		bio_link_syscall_send(tgid, fd, c, buf, kind);
 	if (tls_ciphertext(tgid, fd, c) || !wants_data(c))
 		return;
 	struct stash s = { .buf = buf, .count = count, .fd = fd, .kind = kind };
@@ -536,12 +579,6 @@ static __always_inline bool take_stash(struct stash *out)
 
 /* ---------- HTTP inference on the first bytes of a call (HTTP/1.x, and HTTP/2's preface) ---------- */
 
-/* A TLS record header: content type 20-23, version 3.x (x <= 4). */
-static __always_inline bool is_tls_record(__u64 w)
-{
-	__u8 type = w & 0xff;
-	return type >= 0x14 && type <= 0x17 && ((w >> 8) & 0xff) == 3 && ((w >> 16) & 0xff) <= 4;
-}
 
 /* Reads up to 8 first bytes the call moved (from the first iovec for vectored calls). */
 static __always_inline __u64 first_bytes(const struct stash *s, __u64 moved)
@@ -1710,23 +1747,7 @@ static __always_inline bool tls_socket_call(__u32 tgid, struct sock *sk, __s32 f
 	if (!in_ssl || call->sk != skaddr) {
 		if (in_ssl)
 			call->sk = skaddr;
-		struct ssl_key key = { .tgid = tgid, .ssl = object };
-		__u64 *known = bpf_map_lookup_elem(&ssl_socks, &key);
-		if (!known || *known != skaddr)
-			bpf_map_update_elem(&ssl_socks, &key, &skaddr, BPF_ANY);
-	}
-	if (!bpf_map_lookup_elem(&tls_conns, &skaddr)) {
-		struct conn plain = {
-			.id = c->id,
-			.role = c->role,
-			.source = c->source,
-			.tls = 1,
-			.opened_ns = c->opened_ns,
-			.connect_ns = c->connect_ns,
-			.tgid = tgid,
-			.fd = fd,
-		};
-		bpf_map_update_elem(&tls_conns, &skaddr, &plain, BPF_NOEXIST);
+		link_ssl_socket(tgid, object, skaddr, fd, c);
 	}
 	mark_tls(c);
 	return true;
@@ -1769,6 +1790,8 @@ static __always_inline void on_socket_data(struct sock *sk, int ret, int flags, 
 	struct conn *c = socket_conn(sk);
 	if (!c)
 		return;
+	if (cfg.tls && dir == CAPTURE_DIR_EGRESS)
+		bio_link_socket_send(tgid, sk, s, c);
 	if (cfg.tls && tls_socket_call(tgid, sk, s->fd, c))
 		return;
 	if (c->verdict == VERDICT_UNDECIDED) {

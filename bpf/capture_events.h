@@ -154,6 +154,7 @@ struct capture_counters {
 	__u64 read_fault_bytes;
 	__u64 tls_unattributed_events; /* SSL_read/SSL_write plaintext whose socket was never learned (not a loss: filters could not be applied) */
 	__u64 tls_unattributed_bytes;
+	__u64 tls_bio_links;           /* SSL objects over memory BIOs (.NET, Node) linked to their socket by the ciphertext they handed over */
 };
 
 #endif /* CAPTURE_EVENTS_H */

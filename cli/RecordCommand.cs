@@ -136,7 +136,7 @@ public static class RecordCommand
         foreach (var stack in s.TlsStacks.Where(t => !t.Probed))
             Console.Out.WriteLine($"               {stack}");
         if (s.TlsCallsWithoutSocket > 0)
-            Console.Out.WriteLine($"               {s.TlsCallsWithoutSocket} SSL calls without a socket not recorded (TLS over memory buffers, as .NET and Node.js do)");
+            Console.Out.WriteLine($"               {s.TlsCallsWithoutSocket} SSL calls without a socket not recorded (TLS over memory buffers whose socket was not learned yet, e.g. a connection opened before recording)");
     }
 
     /// <summary>The rotation options, checked together; null when the recording writes one file.</summary>

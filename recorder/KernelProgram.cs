@@ -149,6 +149,7 @@ internal sealed unsafe class KernelProgram : IDisposable
                 total.ReadFaultBytes += c.ReadFaultBytes;
                 total.TlsUnattributedEvents += c.TlsUnattributedEvents;
                 total.TlsUnattributedBytes += c.TlsUnattributedBytes;
+                total.TlsBioLinks += c.TlsBioLinks;
             }
         }
         return total;

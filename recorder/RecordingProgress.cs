@@ -33,7 +33,7 @@ public sealed record RecordingSummary(
     ulong LostEvents,
     ulong LostBytes,
     IReadOnlyList<string> TlsLibraries,
-    /// <summary>SSL calls whose plaintext had no socket to go to (TLS over memory BIOs, e.g. .NET's SslStream or Node.js): not recorded.</summary>
+    /// <summary>SSL calls whose plaintext had no socket to go to (TLS over memory BIOs, e.g. .NET or Node.js, before the socket was learned): not recorded.</summary>
     ulong TlsCallsWithoutSocket,
     /// <summary>"socket" or "syscall": which kernel hooks recorded the file.</summary>
     string DataPath,

@@ -149,4 +149,5 @@ internal struct KernelCounters
     public ulong ReadFaultBytes;
     public ulong TlsUnattributedEvents;
     public ulong TlsUnattributedBytes;
+    public ulong TlsBioLinks;
 }

@@ -40,6 +40,46 @@ internal static class OpenSslInternalsFinder
         }
     }
 
+    /// <summary>
+    /// The file offset of libcrypto's bio_write_intern(bio, data, len, written), which BIO_write and BIO_write_ex
+    /// both call, for the memory-BIO probe (see <see cref="MemoryBioProbes"/>): BIO_write starts with
+    /// `sub $N,%rsp`, single-stepped. Accepted only when both functions call the same function within their
+    /// first bytes and it starts with a push; otherwise null, and BIO_write itself is probed.
+    /// </summary>
+    public static ulong? FindBioWriteInternal(string path)
+    {
+        try
+        {
+            byte[] elf = File.ReadAllBytes(path);
+            if (!IsX8664Elf(elf))
+                return null;
+            var symbols = DynamicSymbols(elf, ["BIO_write", "BIO_write_ex"]);
+            if (symbols.Count != 2)
+                return null;
+            var shared = CallTargets(elf, symbols["BIO_write"]).Intersect(CallTargets(elf, symbols["BIO_write_ex"]));
+            foreach (ulong target in shared)
+                if (FileOffset(elf, target) is { } offset && StartsWithPush(elf, (int)offset))
+                    return offset;
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or IndexOutOfRangeException)
+        {
+            return null; // unreadable or malformed: probe BIO_write
+        }
+    }
+
+    /// <summary>Targets of the `call rel32` instructions in the first bytes of the function at <paramref name="address"/>.</summary>
+    private static List<ulong> CallTargets(byte[] elf, ulong address)
+    {
+        var targets = new List<ulong>();
+        if (FileOffset(elf, address) is not { } start)
+            return targets;
+        for (int j = (int)start; j < (int)start + ScanBytes; j++)
+            if (elf[j] == 0xe8)
+                targets.Add(CallTarget(address + (ulong)(j - (int)start), elf, j));
+        return targets;
+    }
+
     /// <summary>The file offset of the function the _ex wrapper calls, if the wrapper and the plain function agree on it.</summary>
     private static ulong? Internal(byte[] elf, ulong exAddress, ulong plainAddress)
     {

@@ -35,12 +35,14 @@ internal sealed class SslProbes
     private readonly HashSet<string> _probed = new(StringComparer.Ordinal);
     private readonly List<string> _skipped = [];
     private readonly Dictionary<(ulong Device, ulong Inode), OpenSslInternals?> _internals = [];
+    private readonly MemoryBioProbes _memoryBio;
 
     public SslProbes(KernelProgram program, ProcessSelection selection, TlsStackLog log)
     {
         _program = program;
         _selection = selection;
         _log = log;
+        _memoryBio = new MemoryBioProbes(program);
     }
 
     private bool PerProcess => _selection.PerProcess;
@@ -137,6 +139,7 @@ internal sealed class SslProbes
             if (error != 0)
                 return $"attaching a uprobe to {hook.Function} failed: {LibC.ErrorText(error)}";
         }
+        _memoryBio.Attach(library, pid);
         _probed.Add(library.Path);
         return null;
     }
@@ -155,6 +158,7 @@ internal sealed class SslProbes
             if (error != 0)
                 return $"attaching a uprobe at offset 0x{offset:x} failed: {LibC.ErrorText(error)}";
         }
+        _memoryBio.Attach(library, pid);
         _probed.Add(library.Path);
         return null;
     }

@@ -247,36 +247,6 @@ public class RecordTlsTests
     }
 
     [Fact]
-    public async Task Dotnet_sslstream_tls_over_memory_buffers_is_counted_not_recorded_and_never_as_ciphertext()
-    {
-        BpfRequirement.Ensure();
-        using var certificate = await SelfSignedCertificate.CreateAsync();
-        using var server = await PythonHttpServer.StartAsync(certificate);
-        // The port as well as the pid: other tests of this process run in parallel and must not reach this recording.
-        using var recording = await RecordingSession.StartAsync(
-            "--pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "--port", Port(server.Port));
-        // .NET drives OpenSSL through memory BIOs and does the socket I/O itself: no socket call under SSL_read/SSL_write.
-        using (var tcp = new System.Net.Sockets.TcpClient())
-        {
-            await tcp.ConnectAsync(System.Net.IPAddress.Loopback, server.Port, TestContext.Current.CancellationToken);
-            await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
-            await tls.AuthenticateAsClientAsync("127.0.0.1");
-            await tls.WriteAsync(Encoding.ASCII.GetBytes($"GET /bytes/100 HTTP/1.1\r\nHost: 127.0.0.1:{server.Port}\r\n\r\n"), TestContext.Current.CancellationToken);
-            var buffer = new byte[4096];
-            int total = 0;
-            while (!Encoding.Latin1.GetString(buffer, 0, total).Contains("\r\n\r\n", StringComparison.Ordinal) || total < 100)
-                total += await tls.ReadAsync(buffer.AsMemory(total), TestContext.Current.CancellationToken);
-        }
-        var result = await recording.StopAsync();
-        var capture = result.Read();
-
-        Assert.Empty(capture.WithPort(server.Port));
-        Assert.True(result.Summary.GetProperty("tlsCallsWithoutSocket").GetUInt64() >= 2, result.Summary.ToString());
-        Assert.Empty(capture.Losses);
-        TlsAssert.NoCiphertext(capture);
-    }
-
-    [Fact]
     public async Task With_no_tls_an_https_connection_is_left_out_entirely()
     {
         BpfRequirement.Ensure();

@@ -2,7 +2,7 @@ using Capture.Recorder.Tls;
 
 namespace Capture.Recorder.Tests;
 
-/// <summary>Locating ssl_read_internal/ssl_write_internal in a real libssl, and refusing what does not have the expected shape.</summary>
+/// <summary>Locating ssl_read_internal/ssl_write_internal in a real libssl (and bio_write_intern in libcrypto), and refusing what does not have the expected shape.</summary>
 public class OpenSslInternalsFinderTests
 {
     private const string DebianLibSsl = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
@@ -24,6 +24,21 @@ public class OpenSslInternalsFinderTests
     }
 
     [Fact]
+    public void In_debians_libcrypto_3_the_function_behind_bio_write_is_found_and_starts_with_a_push()
+    {
+        const string libCrypto = "/usr/lib/x86_64-linux-gnu/libcrypto.so.3";
+        Assert.True(File.Exists(libCrypto), $"{libCrypto} is missing (Debian package libssl3)");
+        ulong? found = OpenSslInternalsFinder.FindBioWriteInternal(libCrypto);
+
+        Assert.NotNull(found);
+        byte[] elf = File.ReadAllBytes(libCrypto);
+        byte first = elf[found.Value], second = elf[found.Value + 1];
+        Assert.True(first is >= 0x50 and <= 0x57 || (first == 0x41 && second is >= 0x50 and <= 0x57), $"offset 0x{found:x} starts with {first:x2} {second:x2}");
+        // libssl has no BIO_write of its own: nothing to find there.
+        Assert.Null(OpenSslInternalsFinder.FindBioWriteInternal(DebianLibSsl));
+    }
+
+    [Fact]
     public void Files_without_the_expected_shape_give_nothing()
     {
         string text = Path.GetTempFileName();
@@ -33,6 +48,8 @@ public class OpenSslInternalsFinderTests
             Assert.Null(OpenSslInternalsFinder.Find(text));
             Assert.Null(OpenSslInternalsFinder.Find("/usr/bin/env")); // an ELF file without SSL_read
             Assert.Null(OpenSslInternalsFinder.Find(text + ".missing"));
+            Assert.Null(OpenSslInternalsFinder.FindBioWriteInternal(text));
+            Assert.Null(OpenSslInternalsFinder.FindBioWriteInternal("/usr/bin/env"));
         }
         finally
         {

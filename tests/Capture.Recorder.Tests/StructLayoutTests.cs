@@ -35,7 +35,8 @@ public class StructLayoutTests
         ("capture_counters", typeof(KernelCounters),
             [("ringbuf_full_events", "RingBufferFullEvents"), ("ringbuf_full_bytes", "RingBufferFullBytes"), ("cap_events", "CapEvents"),
              ("cap_bytes", "CapBytes"), ("read_fault_events", "ReadFaultEvents"), ("read_fault_bytes", "ReadFaultBytes"),
-             ("tls_unattributed_events", "TlsUnattributedEvents"), ("tls_unattributed_bytes", "TlsUnattributedBytes")]),
+             ("tls_unattributed_events", "TlsUnattributedEvents"), ("tls_unattributed_bytes", "TlsUnattributedBytes"),
+             ("tls_bio_links", "TlsBioLinks")]),
     ];
 
     private static readonly (string C, long CSharp)[] Constants =

@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
 # Overhead of `capture record --tls` on a loopback HTTPS load: wrk over TLS (keep-alive, small answers)
-# against one of two servers, each round a baseline, `capture record --tls --comm SERVER` on each data path
-# asked for, and `tcpdump -i lo -s 0 -w` of the same traffic, back to back (see overhead-rounds.sh):
-#   --server nginx (default): nginx with ssl, OpenSSL uprobes; wrk maps the same libssl, so it passes
-#                             through the uprobes too (they filter in the kernel);
+# against one of three servers, each round a baseline, `capture record --tls` of the server on each data
+# path asked for, and `tcpdump -i lo -s 0 -w` of the same traffic, back to back (see overhead-rounds.sh):
+#   --server nginx (default): nginx with ssl, OpenSSL uprobes on the socket; wrk maps the same libssl, so it
+#                             passes through the uprobes too (they filter in the kernel);
 #   --server go:              a Go net/http server on crypto/tls (tests/Capture.EndToEnd.Tests/Infrastructure/Go/
-#                             go_tls_server.go, built with the installed go), Go uprobes; its answer is 80 bytes.
+#                             go_tls_server.go, built with the installed go), Go uprobes; its answer is 80 bytes;
+#   --server kestrel:         Kestrel with HTTPS (tests/bench/kestrel-https: .NET's SslStream, OpenSSL over memory
+#                             BIOs, linked to its socket by its ciphertext, bpf/tls_bio.bpf.h), recorded with --pid.
 # The recorder traces the server only, as in production.
 # Prints a table and, with --json, one JSON object. Needs root, wrk, openssl, tcpdump, python3, curl, and
-# nginx (nginx-light) or go (golang-go).
+# nginx (nginx-light), go (golang-go) or dotnet.
 #
-# Usage: sudo tests/bench/tls-overhead.sh [--server nginx|go] [--duration 10] [--rounds 3] [--connections 32]
-#                                          [--threads 2] [--paths "socket syscall"] [--json]
+# Usage: sudo tests/bench/tls-overhead.sh [--server nginx|go|kestrel] [--duration 10] [--rounds 3]
+#                                          [--connections 32] [--threads 2] [--paths "socket syscall"] [--json]
 # CAPTURE="dotnet path/to/capture.dll" overrides the tool (default: ./capture from the repository root).
 set -euo pipefail
 bench=tls-overhead
 rounds=3
 paths=socket
 server=nginx
-source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/loopback-nginx.sh"
+here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+source "$here/loopback-nginx.sh"
 
 # start_go_tls: builds and starts the Go HTTPS server; sets $port and $url once it answers.
 start_go_tls() {
@@ -45,8 +48,18 @@ case "$server" in
     make_work_dir
     start_go_tls
     comm=go_tls_server title="a Go net/http server on crypto/tls (80-byte answer, keep-alive)" ;;
-  *) echo "$bench: --server is nginx or go, not $server" >&2; exit 2 ;;
+  kestrel)
+    require_root_and dotnet wrk openssl tcpdump python3 curl
+    source "$here/loopback-kestrel.sh"
+    make_work_dir
+    start_kestrel
+    title="Kestrel with HTTPS (small JSON, keep-alive)" ;;
+  *) echo "$bench: --server is nginx, go or kestrel, not $server" >&2; exit 2 ;;
 esac
-source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/overhead-rounds.sh"
-run_rounds --tls --comm "$comm"
+source "$here/overhead-rounds.sh"
+if [[ $server == kestrel ]]; then
+  run_rounds --tls --pid "$kestrel"
+else
+  run_rounds --tls --comm "$comm"
+fi
 report "$title"

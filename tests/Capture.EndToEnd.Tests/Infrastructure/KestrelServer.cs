@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -23,11 +24,19 @@ public sealed class KestrelServer : IAsyncDisposable
 
     /// <param name="routes">Maps the endpoints, e.g. <c>app => app.MapGet("/hello", () => "hi")</c>.</param>
     /// <param name="url">Where to listen; port 0 lets the kernel choose (e.g. "http://[::1]:0" for IPv6).</param>
-    public static async Task<KestrelServer> StartAsync(Action<WebApplication> routes, string url = "http://127.0.0.1:0")
+    /// <param name="certificate">For an https:// url: the server's certificate (Kestrel's TLS is .NET's SslStream over OpenSSL).</param>
+    public static async Task<KestrelServer> StartAsync(Action<WebApplication> routes, string url = "http://127.0.0.1:0",
+        SelfSignedCertificate? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
+        if (certificate is not null)
+        {
+            var serverCertificate = X509Certificate2.CreateFromPemFile(certificate.CertificatePath, certificate.KeyPath);
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(https => https.ServerCertificate = serverCertificate));
+        }
         var app = builder.Build();
         routes(app);
         await app.StartAsync();
