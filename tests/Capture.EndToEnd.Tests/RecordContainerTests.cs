@@ -31,8 +31,9 @@ public class RecordContainerTests
             await a.StartHttpServerAsync(siteA.Path);
             await b.StartHttpServerAsync(siteB.Path);
 
-            // Three recordings of the same traffic: everything on port 8080, only a's cgroup, only b's container.
-            using var all = await RecordingSession.StartAsync("--port", "8080");
+            // Three recordings of the same traffic: the test's parent cgroup (so both containers, its descendants, and
+            // nothing else that runs on this shared machine), only a's cgroup, only b's container.
+            using var all = await RecordingSession.StartAsync("--port", "8080", "--cgroup", mount.CgroupPathOf(parent));
             using var onlyA = await RecordingSession.StartAsync("--port", "8080", "--cgroup", a.CgroupPath);
             using var onlyB = await RecordingSession.StartAsync("--port", "8080", "--container", b.ContainerId[..12]);
             for (int i = 0; i < RequestsPerContainer; i++)
