@@ -7,7 +7,7 @@ namespace Capture.Traffic.Reassembly;
 public sealed record ExchangeFilter
 {
     public int? Pid { get; init; }
-    /// <summary>Host name or address, compared with the request's Host (port ignored unless given) or the server address.</summary>
+    /// <summary>Host name or address, compared with the request's Host or :authority (port ignored unless given) or the server address.</summary>
     public string? Host { get; init; }
     public string? Method { get; init; }
     /// <summary>Start of the request path, for example "/api/".</summary>
@@ -51,7 +51,7 @@ public sealed record ExchangeFilter
 
     private static bool HostMatches(HttpExchange exchange, string wanted)
     {
-        if (exchange.Request?.GetHeader("Host") is { } hostHeader)
+        if (exchange.Request is { } request && Har.UrlParts.Authority(request) is { } hostHeader)
         {
             if (hostHeader.Equals(wanted, StringComparison.OrdinalIgnoreCase) || StripPort(hostHeader).Equals(wanted, StringComparison.OrdinalIgnoreCase))
                 return true;
