@@ -21,6 +21,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_endian.h>
 #include "capture_events.h"
+#include "http2_detect.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -561,6 +562,9 @@ static __always_inline int classify_http(__u64 w)
 	    w == W8('P', 'R', 'I', ' ', '*', ' ', 'H', 'T'))
 		return HTTP_REQUEST;
 	if ((w & MASK(7)) == W8('H', 'T', 'T', 'P', '/', '1', '.', 0))
+		return HTTP_RESPONSE;
+	/* An HTTP/2 server's SETTINGS, which it may send before the client's preface arrives. */
+	if (is_http2_server_preface(w))
 		return HTTP_RESPONSE;
 	return HTTP_NONE;
 }
