@@ -62,6 +62,8 @@ public static class InspectCommand
             Row("no buffer", $"{s.NoBufferGaps} gaps, {s.NoBufferBytes:N0} bytes moved without a user buffer (io_uring, splice, kernel senders)");
         Row("lost", $"{s.LostEvents} events, {s.LostBytes:N0} bytes");
         Row("hosts", string.Join(", ", s.Hosts.Select(h => $"{h.Name}{(h.BootId.Length > 0 ? $" (boot {h.BootId})" : "")}: {h.Connections} connection(s)")));
+        if (s.TlsStacks.Count > 0)
+            Row("tls stacks", string.Join("\n", s.TlsStacks));
         Row("processes", s.Processes.Count == 0 ? "-" : string.Join(", ", s.Processes.Select(p => $"{p.Name} ({p.Pid})")));
         AnsiConsole.Write(table);
     }

@@ -121,7 +121,9 @@ public static class RecordCommand
             Console.Out.WriteLine($"  no buffer    {s.NoBufferGaps} gaps, {s.NoBufferBytes:N0} bytes moved without a user buffer (io_uring, splice, kernel senders)");
         Console.Out.WriteLine($"  lost         {s.LostEvents} events, {s.LostBytes:N0} bytes");
         Console.Out.WriteLine($"  data path    {s.DataPath} tracepoints");
-        Console.Out.WriteLine(s.TlsLibraries.Count > 0 ? $"  tls          plaintext from {string.Join(", ", s.TlsLibraries)}" : "  tls          off (no OpenSSL probed)");
+        Console.Out.WriteLine(s.TlsLibraries.Count > 0 ? $"  tls          plaintext from {string.Join(", ", s.TlsLibraries)}" : "  tls          off (no OpenSSL or Go program probed)");
+        foreach (var stack in s.TlsStacks.Where(t => !t.Probed))
+            Console.Out.WriteLine($"               {stack}");
         if (s.TlsCallsWithoutSocket > 0)
             Console.Out.WriteLine($"               {s.TlsCallsWithoutSocket} SSL calls without a socket not recorded (TLS over memory buffers, as .NET and Node.js do)");
     }

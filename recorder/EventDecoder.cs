@@ -187,11 +187,7 @@ internal sealed class EventDecoder
         if (family == AfInet)
             ip = new IPAddress(address[..4]);
         else if (family == AfInet6)
-        {
-            ip = new IPAddress(address);
-            if (ip.IsIPv4MappedToIPv6)
-                ip = ip.MapToIPv4(); // dual-stack sockets talking IPv4: show what the wire carries
-        }
+            ip = WireAddress.Of(new IPAddress(address));
         else
             return null;
         return new IPEndPoint(ip, port);

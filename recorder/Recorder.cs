@@ -21,11 +21,11 @@ public static class Recorder
         try
         {
             using var program = KernelProgram.Load(options.BpfObjectPath ?? DefaultBpfObjectPath, options, dataPath);
-            SslProbes? ssl = options.Tls == TlsMode.Off ? null : new SslProbes(program, options);
-            using var session = new RecordingSession(program, writer, options, observer, ssl);
+            TlsProbes? tls = options.Tls == TlsMode.Off ? null : new TlsProbes(program, options);
+            using var session = new RecordingSession(program, writer, options, observer, tls);
             program.Attach();
-            if (ssl is not null)
-                AttachSsl(ssl, options);
+            if (tls is not null)
+                AttachTls(tls, options);
             attached = true;
             return session.Run(cancellation);
         }
@@ -45,16 +45,16 @@ public static class Recorder
         }
     }
 
-    private static void AttachSsl(SslProbes ssl, RecorderOptions options)
+    private static void AttachTls(TlsProbes tls, RecorderOptions options)
     {
-        ssl.AttachNamed(options.SslLibraries);
-        ssl.Refresh();
+        tls.Ssl.AttachNamed(options.SslLibraries);
+        tls.Refresh();
         bool filtered = options.Pids.Count > 0 || options.ProcessNames.Count > 0;
         // With a process filter, a selected process may simply not be running yet.
-        if (options.Tls == TlsMode.Required && ssl.Libraries.Count == 0 && !filtered)
+        if (options.Tls == TlsMode.Required && tls.Probed.Count == 0 && !filtered)
         {
-            string why = ssl.Skipped.Count > 0 ? $" ({ssl.Skipped[0]})" : "";
-            throw new RecorderException($"--tls was given but no OpenSSL libssl could be probed{why}; name one with --ssl-lib PATH.", RecorderFailure.Environment);
+            string why = tls.Ssl.Skipped.Count > 0 ? $" ({tls.Ssl.Skipped[0]})" : "";
+            throw new RecorderException($"--tls was given but no OpenSSL libssl or Go program could be probed{why}; name a libssl with --ssl-lib PATH.", RecorderFailure.Environment);
         }
     }
 

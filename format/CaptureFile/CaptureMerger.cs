@@ -125,6 +125,7 @@ public sealed class CaptureMerger
                 ConnectionClosedRecord c => c with { TimestampNs = ts, ConnectionId = Id(c.ConnectionId, output) },
                 ProcessRecord p => p with { TimestampNs = ts },
                 LossRecord l => l with { TimestampNs = ts },
+                TlsStackRecord t => t with { TimestampNs = ts },
                 HostRecord h => Declare(h),
                 _ => null,
             };

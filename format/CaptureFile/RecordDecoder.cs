@@ -36,6 +36,9 @@ internal static class RecordDecoder
                 Take(ref used, Bounded(r.ReadUInt64())), Take(ref used, Bounded(r.ReadUInt64())), Take(ref used, Bounded(r.ReadUInt64())),
                 Take(ref used, Bounded(r.ReadUInt64())), Take(ref used, Bounded(r.ReadUInt64())), Take(ref used, Bounded(r.ReadUInt64()))),
             RecordKind.Host when count >= 5 => new HostRecord(ts, Take(ref used, r.ReadUInt16()), Take(ref used, r.ReadString() ?? ""), Take(ref used, r.ReadString() ?? "")),
+            RecordKind.TlsStack when count >= 8 => new TlsStackRecord(ts, Take(ref used, r.ReadInt32()),
+                Known(Take(ref used, (TlsStack)r.ReadByte()), TlsStack.Go, TlsStack.Unknown), Take(ref used, r.ReadString() ?? ""),
+                Take(ref used, r.ReadString() ?? ""), Take(ref used, r.ReadBoolean()), Take(ref used, r.ReadString() ?? "")),
             _ => null,
         };
         for (; used < count; used++)

@@ -85,6 +85,17 @@ internal static class RecordEncoder
                 w.Write(h.HostName);
                 w.Write(h.BootId);
                 break;
+            case TlsStackRecord t:
+                w.WriteArrayHeader(8);
+                w.Write((int)RecordKind.TlsStack);
+                w.Write(t.TimestampNs);
+                w.Write(t.Pid);
+                w.Write((byte)t.Stack);
+                w.Write(t.Path);
+                w.Write(t.Version);
+                w.Write(t.Probed);
+                w.Write(t.Reason);
+                break;
             default:
                 throw new ArgumentException($"No encoding for record type {record.GetType().Name}.", nameof(record));
         }

@@ -115,7 +115,7 @@ public class StructLayoutTests
         }
     }
 
-    private static string Run(string file, params string[] args)
+    internal static string Run(string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in args)

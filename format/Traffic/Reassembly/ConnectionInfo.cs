@@ -30,7 +30,6 @@ public sealed record ConnectionInfo(
     internal static ConnectionInfo Unknown(ulong id, string host) =>
         new(id, 0, "", ConnectionRole.Unknown, ConnectionSource.Unknown, null, null, false, Host: host);
 
-    /// <summary>The one rule for addresses: a dual-stack socket's IPv4-mapped address is shown as the IPv4 the wire carries.</summary>
-    internal static IPEndPoint? Normalize(IPEndPoint? endPoint) =>
-        endPoint is { Address.IsIPv4MappedToIPv6: true } ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
+    /// <summary>See <see cref="WireAddress"/>.</summary>
+    internal static IPEndPoint? Normalize(IPEndPoint? endPoint) => WireAddress.Of(endPoint);
 }
