@@ -22,6 +22,7 @@
 #include <bpf/bpf_endian.h>
 #include "capture_events.h"
 #include "http_classify.h"
+#include "http2_detect.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -673,6 +674,9 @@ static __noinline void decide(struct stash *s, struct conn *c, struct sock *know
 		return;
 	}
 	int kind = classify_http(word);
+	/* An HTTP/2 server's SETTINGS, which it may send before the client's preface arrives (nginx inside TLS). */
+	if (kind == HTTP_NONE && is_http2_server_preface(word))
+		kind = HTTP_RESPONSE;
 	if (kind == HTTP_NONE && !cfg.all_tcp) {
 		if (c->source != CAPTURE_SOURCE_ALREADY_OPEN)
 			c->verdict = VERDICT_IGNORE;

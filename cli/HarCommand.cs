@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Capture.Format;
+using Capture.Traffic.Grpc;
 using Capture.Traffic.Har;
 using Capture.Cli.Conversion;
 
@@ -20,12 +21,14 @@ public static class HarCommand
         var redaction = new RedactionOptions();
         var pretty = new Option<bool>("--pretty") { Description = "Indent the JSON (bigger, easier to read)." };
         var jsonSummary = new Option<bool>("--json-summary") { Description = "Print the summary as one JSON object: on stdout, or on stderr when the HAR goes to stdout." };
+        var protoDescriptors = new Option<string?>("--proto-descriptors") { Description = "A protobuf descriptor set (protoc --include_imports --descriptor_set_out=FILE): gRPC messages of its methods are also shown as JSON in _grpc." };
 
-        var command = new Command("har", "Convert a capture file to HAR 1.2: every HTTP/1.x exchange with decoded bodies and syscall timings.") { file, output, pid };
+        var command = new Command("har", "Convert a capture file to HAR 1.2: every HTTP/1.x exchange and HTTP/2 stream (gRPC included) with decoded bodies and syscall timings.") { file, output, pid };
         filters.AddTo(command);
         redaction.AddTo(command);
         command.Options.Add(pretty);
         command.Options.Add(jsonSummary);
+        command.Options.Add(protoDescriptors);
         command.SetAction(parsed => VerbRunner.Run(() =>
         {
             var options = new HarConversionOptions
@@ -34,6 +37,7 @@ public static class HarCommand
                 Redaction = redaction.Build(parsed),
                 Indented = parsed.GetValue(pretty),
                 CreatorVersion = typeof(HarCommand).Assembly.GetName().Version?.ToString(3) ?? "0",
+                Protobuf = parsed.GetValue(protoDescriptors) is { } descriptors ? LoadDescriptors(descriptors) : null,
             };
             using var conversion = CaptureConversion.Open(parsed.GetValue(file)!, parsed.GetValue(output), ".har");
             var summary = conversion.WriteOutput(
@@ -45,6 +49,20 @@ public static class HarCommand
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>The descriptor set, or exit 3 with one sentence when it is missing or not one.</summary>
+    private static ProtobufJson LoadDescriptors(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(InputFile.Require(path, "a protobuf descriptor set"));
+        try
+        {
+            return ProtobufJson.Load(bytes);
+        }
+        catch (FormatException e)
+        {
+            throw new UserError($"{path} is {e.Message.TrimEnd('.')}.", ExitCodes.BadInput);
+        }
     }
 
     private static void Report(string target, HarConversionSummary summary, CaptureReadStats read, bool json, bool harOnStdout)
@@ -64,8 +82,6 @@ public static class HarCommand
             Console.Error.WriteLine($"Wrote {summary.Written:N0} exchange(s){detail} to {target}; {summary.SkippedByFilter:N0} skipped by filters.");
             if (summary.RedactedValues > 0)
                 Console.Error.WriteLine($"Redacted {summary.RedactedValues:N0} value(s).");
-            if (summary.Http2Connections > 0)
-                Console.Error.WriteLine($"capture: {summary.Http2Connections:N0} HTTP/2 connection(s) were recorded but are not in the HAR: converting HTTP/2 is not supported yet.");
             if (summary.SkippedNoRequest > 0)
                 Console.Error.WriteLine($"capture: {summary.SkippedNoRequest:N0} response(s) had no readable request (lost in a gap or recorded mid-connection) and are not in the HAR.");
             if (summary.Failed > 0)

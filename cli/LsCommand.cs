@@ -85,8 +85,6 @@ public static class LsCommand
         }
         extractor.Finish();
         PrintReady();
-        if (extractor.Stats.Http2Connections > 0)
-            Console.Error.WriteLine($"capture: {extractor.Stats.Http2Connections:N0} HTTP/2 connection(s) are not listed: listing HTTP/2 is not supported yet.");
     }
 
     private static CaptureReader OpenInput(string path)

@@ -2,9 +2,9 @@ namespace Capture.Traffic;
 
 /// <summary>
 /// A protocol parser for one connection: both directions' bytes in stream order, holes as lengths,
-/// exchanges out through the callback it was made with. HTTP/2 (<see cref="Http2.Http2Connection"/>)
-/// implements it; HTTP/1.x is meant to sit behind it too, so that stream ordering, gaps and sinks
-/// need not know the protocol.
+/// exchanges out through the callback it was made with. HTTP/1.x (<see cref="Reassembly.Http1ConnectionParser"/>)
+/// and HTTP/2 (<see cref="Http2.Http2Connection"/>) implement it, so that stream ordering, gaps and
+/// sinks need not know the protocol.
 /// </summary>
 public interface IConnectionParser : IDisposable
 {
@@ -16,4 +16,10 @@ public interface IConnectionParser : IDisposable
 
     /// <summary>The connection closed or the capture ended: everything still open is handed out, marked.</summary>
     void OnEnd(ulong timestampNs);
+
+    /// <summary>Start of the oldest exchange begun but not handed out yet, if any (bounds start-order sorting).</summary>
+    ulong? OldestPendingStartNs { get; }
+
+    /// <summary>Captured bytes thrown away while looking for the next message or frame boundary.</summary>
+    long SkippedBytes { get; }
 }

@@ -19,6 +19,7 @@ namespace Capture.Benchmarks;
 /// `--redact-name password` (the usual case: default headers plus a key most bodies do not hold), and
 /// `--redact-name customer --redact-json '$..lines[*].unitPrice'` (a worst case: keys in nearly every body,
 /// about 10 values per KB of payload become tokens).
+/// Then the same size of HTTP/2 traffic through the same conversion (<see cref="Http2HarBenchmark"/>).
 /// Usage: Capture.Benchmarks har [payload MB] [tshark MB]
 /// </summary>
 public static class HarBenchmark
@@ -64,6 +65,7 @@ public static class HarBenchmark
             Console.WriteLine($"  time in GC pauses (convert)  {gcShare,10:P0}");
 
             CompareWithTshark(directory, tsharkMegabytes << 20);
+            Http2HarBenchmark.Run(directory, megabytes << 20);
             return 0;
         }
         finally
@@ -104,7 +106,7 @@ public static class HarBenchmark
         GC.KeepAlive(count);
     }
 
-    private static void ReadOnly(string path)
+    internal static void ReadOnly(string path)
     {
         using var reader = CaptureReader.Open(path);
         long sum = 0;
@@ -156,7 +158,7 @@ public static class HarBenchmark
     /// MB per second of CPU time used by the process: the work is single-threaded, so this is the
     /// speed on one core, and unlike wall time it does not drop when other jobs share the machine.
     /// </summary>
-    private static double MBps(long bytes, Action action)
+    internal static double MBps(long bytes, Action action)
     {
         GC.Collect();
         var before = CpuTime();

@@ -81,7 +81,7 @@ public static class Http2Benchmark
     }
 
     /// <summary>One connection's chunks: requests in batches of up to 10 concurrent streams, answered out of order.</summary>
-    private static List<(TrafficDirection Direction, byte[] Bytes)> Generate(int streams, int seed)
+    internal static List<(TrafficDirection Direction, byte[] Bytes)> Generate(int streams, int seed)
     {
         var random = new Random(seed);
         var chunks = new List<(TrafficDirection Direction, byte[] Bytes)>();

@@ -1,4 +1,5 @@
 using Capture.Traffic.Http2;
+using Capture.Traffic.Reassembly;
 
 namespace Capture.Traffic.Grpc;
 
@@ -29,6 +30,10 @@ public sealed class GrpcCall
     public static bool IsGrpc(Http2Exchange exchange) =>
         IsGrpcContentType(exchange.Request.GetHeader("content-type")) || IsGrpcContentType(exchange.Response.GetHeader("content-type"));
 
+    /// <summary>The exchange (as every sink reads it) carries gRPC.</summary>
+    public static bool IsGrpc(HttpExchange exchange) =>
+        IsGrpcContentType(exchange.Request?.GetHeader("content-type")) || IsGrpcContentType(exchange.Response?.GetHeader("content-type"));
+
     public static bool IsGrpcContentType(string? contentType)
     {
         if (contentType is null || !contentType.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase))
@@ -42,23 +47,42 @@ public sealed class GrpcCall
     {
         if (!IsGrpc(exchange))
             return null;
-        string path = exchange.Request.Path ?? "";
+        var (request, response) = (exchange.Request, exchange.Response);
+        return Build(request.Path, request.GetHeader, request.Body, response.GetHeader, response.GetTrailer, response.Body);
+    }
+
+    /// <summary>The gRPC call in an exchange as every sink reads it, or null when it is not gRPC.</summary>
+    public static GrpcCall? From(HttpExchange exchange)
+    {
+        if (!IsGrpc(exchange))
+            return null;
+        var request = exchange.Request;
+        var response = exchange.Response;
+        return Build(request?.Target, name => request?.GetHeader(name), request?.Body ?? default,
+            name => response?.GetHeader(name), name => response?.Trailers.FirstOrDefault(t => t.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Value,
+            response?.Body ?? default);
+    }
+
+    private static GrpcCall Build(string? path, Func<string, string?> requestHeader, ReadOnlyMemory<byte> requestBody,
+        Func<string, string?> responseHeader, Func<string, string?> responseTrailer, ReadOnlyMemory<byte> responseBody)
+    {
+        path ??= "";
         int slash = path.LastIndexOf('/');
         var call = new GrpcCall
         {
             Service = slash > 0 ? path[1..slash] : "",
             Method = slash >= 0 ? path[(slash + 1)..] : path,
         };
-        call.RequestEncoding = exchange.Request.GetHeader("grpc-encoding");
-        call.ResponseEncoding = exchange.Response.GetHeader("grpc-encoding");
-        call.RequestFramingError = GrpcFraming.Split(exchange.Request.Body, call.RequestMessages);
-        call.ResponseFramingError = GrpcFraming.Split(exchange.Response.Body, call.ResponseMessages);
+        call.RequestEncoding = requestHeader("grpc-encoding");
+        call.ResponseEncoding = responseHeader("grpc-encoding");
+        call.RequestFramingError = GrpcFraming.Split(requestBody, call.RequestMessages);
+        call.ResponseFramingError = GrpcFraming.Split(responseBody, call.ResponseMessages);
 
         // Trailers normally; a trailers-only response carries grpc-status in its only HEADERS.
-        string? status = exchange.Response.GetTrailer("grpc-status") ?? exchange.Response.GetHeader("grpc-status");
+        string? status = responseTrailer("grpc-status") ?? responseHeader("grpc-status");
         if (int.TryParse(status, out int code))
             call.Status = code;
-        string? message = exchange.Response.GetTrailer("grpc-message") ?? exchange.Response.GetHeader("grpc-message");
+        string? message = responseTrailer("grpc-message") ?? responseHeader("grpc-message");
         if (message is not null)
             call.StatusMessage = PercentDecode(message);
         return call;

@@ -16,7 +16,7 @@ public static class HarConversion
     {
         options ??= new HarConversionOptions();
         var extractor = new ExchangeExtractor(header, records, options.Extractor);
-        var builder = new HarEntryBuilder(header);
+        var builder = new HarEntryBuilder(header, options.Protobuf);
         var redactor = options.Redaction is { } rules ? new HarRedactor(rules) : null;
         long written = 0, incomplete = 0, malformed = 0, truncated = 0, filtered = 0, noRequest = 0, failed = 0;
 

@@ -11,4 +11,6 @@ public sealed record HarConversionOptions
     public bool Indented { get; init; }
     public ExtractorOptions Extractor { get; init; } = ExtractorOptions.Default;
     public string CreatorVersion { get; init; } = "0";
+    /// <summary>A descriptor set: gRPC messages of the methods it knows are shown as JSON too ("_grpc").</summary>
+    public Capture.Traffic.Grpc.ProtobufJson? Protobuf { get; init; }
 }

@@ -13,7 +13,7 @@ public sealed record HarConversionSummary
     /// <summary>Exchanges left out because building their entry failed (a bug; should be 0).</summary>
     public long Failed { get; init; }
     public long Connections { get; init; }
-    /// <summary>HTTP/2 connections recorded but not converted (HTTP/2 in HAR is not done yet).</summary>
+    /// <summary>Connections decoded as HTTP/2 (their streams are among the exchanges).</summary>
     public long Http2Connections { get; init; }
     public long DuplicatesMerged { get; init; }
     public long GapBytes { get; init; }

@@ -10,7 +10,7 @@ namespace Capture.Traffic.Har;
 /// the wire without chunk framing (still content-encoded); content.size is the decoded length and
 /// compression the bytes saved by the content encoding.
 /// </summary>
-public sealed class HarEntryBuilder(CaptureHeader header)
+public sealed class HarEntryBuilder(CaptureHeader header, Capture.Traffic.Grpc.ProtobufJson? protobuf = null)
 {
     private const double NsPerMs = 1_000_000.0;
 
@@ -45,6 +45,10 @@ public sealed class HarEntryBuilder(CaptureHeader header)
             Truncated = exchange.Truncated,
             Malformed = exchange.Malformed,
             Upgraded = exchange.Upgraded ? true : null,
+            Stream = exchange.Http2?.StreamId,
+            HpackIncomplete = exchange.Http2?.HpackIncomplete == true ? true : null,
+            StreamReset = exchange.Http2 is { } stream ? Http2HarFields.StreamReset(stream) : null,
+            Grpc = HarGrpcBuilder.Build(exchange, protobuf),
         };
         entry.Time = entry.Timings.Total();
         if (exchange.Malformed)
@@ -60,7 +64,7 @@ public sealed class HarEntryBuilder(CaptureHeader header)
         {
             Method = request.Method,
             Url = UrlParts.RequestUrl(request, connection),
-            HttpVersion = request.Version,
+            HttpVersion = Http2HarFields.HttpVersion(request),
             Headers = Headers(request),
             QueryString = UrlParts.QueryString(request.Target),
             HeadersSize = request.HeadSize,
@@ -92,7 +96,7 @@ public sealed class HarEntryBuilder(CaptureHeader header)
         {
             Status = response.StatusCode,
             StatusText = response.Reason,
-            HttpVersion = response.Version,
+            HttpVersion = Http2HarFields.HttpVersion(response),
             Headers = Headers(response),
             RedirectUrl = response.GetHeader("Location") ?? "",
             HeadersSize = response.HeadSize,
@@ -125,7 +129,7 @@ public sealed class HarEntryBuilder(CaptureHeader header)
     private static List<HarNameValue> Headers(HttpMessage message)
     {
         var list = new List<HarNameValue>(message.Headers.Count + message.Trailers.Count);
-        foreach (var h in message.Headers)
+        foreach (var h in Http2HarFields.OrderedHeaders(message))
             list.Add(new HarNameValue(h.Name, h.Value));
         // HAR has no slot for trailers; they are header fields that came after the body.
         foreach (var t in message.Trailers)

@@ -105,6 +105,7 @@ public static class HarReader
             Truncated = EntryFlag(e, "_truncated"),
             Malformed = Bool(e, "_malformed"),
             Upgraded = Bool(e, "_upgraded"),
+            Stream = (int?)Count(e, "_stream", int.MaxValue),
         };
         if (e.TryGetProperty("request", out var req) && req.ValueKind == JsonValueKind.Object)
             entry.Request = ReadRequest(req);

@@ -9,7 +9,7 @@ namespace Capture.Traffic.Har;
 /// Writes a HAR 1.2 document entry by entry with <see cref="Utf8JsonWriter"/>, so a conversion never
 /// holds more than one entry. Call <see cref="WriteEntry"/> for each entry, then <see cref="Complete"/>.
 /// </summary>
-public sealed class HarWriter : IDisposable
+public sealed partial class HarWriter : IDisposable
 {
     private const int FlushThresholdBytes = 256 * 1024;
 
@@ -93,6 +93,7 @@ public sealed class HarWriter : IDisposable
             j.WriteBoolean(Names.Umalformed, malformed);
         if (entry.Upgraded is { } upgraded)
             j.WriteBoolean(Names.Uupgraded, upgraded);
+        WriteHttp2Fields(entry);
         j.WriteEndObject();
         EntriesWritten++;
         if (j.BytesPending > FlushThresholdBytes)

@@ -9,20 +9,29 @@ namespace Capture.Traffic.Har;
 public static class UrlParts
 {
     /// <summary>
-    /// scheme://host[:port]/target: the host from the Host header, else the server's socket address;
-    /// the scheme from the connection (https when TLS plaintext was captured). Characters a URI may not
-    /// hold (spaces, non-ASCII) are percent-encoded so the URL stays valid.
+    /// scheme://host[:port]/target: the host from the request's authority (<see cref="Authority"/>), else
+    /// the server's socket address; the scheme from HTTP/2's ":scheme", else from the connection (https
+    /// when TLS plaintext was captured). Characters a URI may not hold (spaces, non-ASCII) are
+    /// percent-encoded so the URL stays valid.
     /// </summary>
     public static string RequestUrl(HttpMessage request, ConnectionInfo connection)
     {
         string target = request.Target;
         if (target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || target.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
             return EscapeForUri(target);
-        string scheme = connection.IsTls ? "https" : "http";
-        string host = request.GetHeader("Host") is { Length: > 0 } h ? h : HostFromSocket(connection.ServerEndPoint, connection.IsTls);
+        string scheme = request.GetHeader(":scheme") is { } s && (s.Equals("http", StringComparison.OrdinalIgnoreCase) || s.Equals("https", StringComparison.OrdinalIgnoreCase))
+            ? s.ToLowerInvariant()
+            : connection.IsTls ? "https" : "http";
+        string host = Authority(request) ?? HostFromSocket(connection.ServerEndPoint, scheme == "https");
         string path = request.Method == "CONNECT" ? "" : target == "*" ? "/*" : target.StartsWith('/') ? target : "/" + target;
         return EscapeForUri($"{scheme}://{(request.Method == "CONNECT" ? target : host)}{path}");
     }
+
+    /// <summary>The host[:port] the request was for: HTTP/2's ":authority", else the Host header; null when neither is there.</summary>
+    public static string? Authority(HttpMessage request) =>
+        request.GetHeader(":authority") is { Length: > 0 } authority ? authority
+        : request.GetHeader("Host") is { Length: > 0 } host ? host
+        : null;
 
     /// <summary>Name/value pairs of the query part of a target or URL, percent-decoded ('+' is a space, as browsers send forms).</summary>
     public static List<HarNameValue> QueryString(string target)

@@ -41,6 +41,19 @@ public sealed class Http2Connection : IConnectionParser
     /// <summary>Bytes skipped while looking for frame boundaries, both directions.</summary>
     public long SkippedBytes => _clientToServer.Reader.SkippedBytes + _serverToClient.Reader.SkippedBytes;
 
+    /// <summary>Start of the oldest stream begun and not handed out yet, if any.</summary>
+    public ulong? OldestPendingStartNs
+    {
+        get
+        {
+            ulong? oldest = null;
+            foreach (var exchange in _open.Values)
+                if (exchange.Request.Seen || exchange.Response.Seen)
+                    oldest = oldest is { } o ? Math.Min(o, exchange.StartNs) : exchange.StartNs;
+            return oldest;
+        }
+    }
+
     /// <summary>The HPACK decoder of one direction (for inspection: its table, whether it is exact).</summary>
     public HpackDecoder DecoderFor(TrafficDirection direction) => Side(direction).Decoder;
 

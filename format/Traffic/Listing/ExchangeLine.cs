@@ -28,7 +28,10 @@ public sealed record ExchangeLine(
     bool Truncated,
     bool Malformed,
     string? Container = null,
-    string? Pod = null)
+    string? Pod = null,
+    string HttpVersion = "",
+    int? Stream = null,
+    string? StreamReset = null)
 {
     public static ExchangeLine From(HttpExchange exchange, CaptureHeader header)
     {
@@ -54,20 +57,25 @@ public sealed record ExchangeLine(
             exchange.Truncated,
             exchange.Malformed,
             exchange.Connection.Container?.ContainerId,
-            exchange.Connection.Container?.Pod);
+            exchange.Connection.Container?.Pod,
+            exchange.HttpVersion,
+            exchange.Http2?.StreamId,
+            exchange.Http2?.ResetErrorCode is { } code ? Http2StreamInfo.ErrorName(code) : null);
     }
 
-    /// <summary>What is not whole about it, in a few letters: tls, gap=N, cut, malformed, incomplete.</summary>
+    /// <summary>How it went and what is not whole about it, in a few letters: h2 and stream=N, tls, gap=N, cut, malformed, incomplete, reset=NAME.</summary>
     public string Flags
     {
         get
         {
             var flags = new List<string>(4);
+            if (Stream is int stream) flags.Add($"h2,stream={stream.ToString(CultureInfo.InvariantCulture)}");
             if (Tls) flags.Add("tls");
             if (GapBytes > 0) flags.Add($"gap={GapBytes}");
             else if (Incomplete) flags.Add("incomplete");
             if (Truncated) flags.Add("cut");
             if (Malformed) flags.Add("malformed");
+            if (StreamReset is not null) flags.Add($"reset={StreamReset}");
             return string.Join(',', flags);
         }
     }

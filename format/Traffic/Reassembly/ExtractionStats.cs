@@ -15,7 +15,7 @@ public sealed class ExtractionStats
     public long GapBytes { get; internal set; }
     /// <summary>Captured bytes thrown away while looking for the next message start.</summary>
     public long SkippedBytes { get; internal set; }
-    /// <summary>Connections that opened with HTTP/2's preface: recorded, but not turned into HTTP/1 exchanges.</summary>
+    /// <summary>Connections decoded as HTTP/2 (seen from their preface, or joined mid-way with plausible frames); one exchange per stream.</summary>
     public long Http2Connections { get; internal set; }
     /// <summary>Bytes after an upgrade or CONNECT, which are not HTTP.</summary>
     public long TunnelBytes { get; internal set; }

@@ -8,11 +8,12 @@ namespace Capture.Traffic.Reassembly;
 /// </summary>
 /// <param name="Pid">Process of the recorded end; <paramref name="PeerPid"/>: of the other end when both were traced.</param>
 /// <param name="Target">The request target as sent: origin form ("/a?b"), absolute form or "*".</param>
-/// <param name="Authority">The Host header (or the URL's authority), port included when it was given.</param>
+/// <param name="Authority">HTTP/2's :authority or the Host header (or the URL's authority), port included when it was given.</param>
 /// <param name="Server">The server's address, when the recording knows it.</param>
 public readonly record struct FilterSubject(int? Pid, int? PeerPid, string? Method, string Target, int Status, string? Authority, IPEndPoint? Server)
 {
     public static FilterSubject Of(HttpExchange exchange) =>
         new(exchange.Connection.Pid, exchange.Peer?.Pid, exchange.Request?.Method, exchange.Request?.Target ?? "",
-            exchange.Response?.StatusCode ?? 0, exchange.Request?.GetHeader("Host"), exchange.Connection.ServerEndPoint);
+            exchange.Response?.StatusCode ?? 0, exchange.Request is { } request ? Har.UrlParts.Authority(request) : null,
+            exchange.Connection.ServerEndPoint);
 }

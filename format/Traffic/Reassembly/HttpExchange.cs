@@ -25,11 +25,18 @@ public sealed class HttpExchange
     /// <summary>The response switched protocols (101) or opened a CONNECT tunnel: HTTP parsing of the connection ended here.</summary>
     public bool Upgraded { get; internal set; }
 
+    /// <summary>The HTTP/2 stream this exchange was (null for HTTP/1.x): see <see cref="Http2StreamInfo"/>.</summary>
+    public Http2StreamInfo? Http2 { get; init; }
+
+    /// <summary>"HTTP/1.1", "HTTP/1.0" or "HTTP/2", from whichever side was read; empty when neither head was.</summary>
+    public string HttpVersion => Http2 is not null ? Http2StreamInfo.Version : Request is { Version.Length: > 0 } r ? r.Version : Response?.Version ?? "";
+
     /// <summary>Bytes of this exchange that were never captured.</summary>
     public long GapBytes => (Request?.GapBytes ?? 0) + (Response?.GapBytes ?? 0);
 
     /// <summary>Some bytes are missing, or a side of the exchange was lost entirely.</summary>
-    public bool Incomplete => GapBytes > 0 || Request is null or { Lost: true } || Response is null or { Lost: true };
+    public bool Incomplete => GapBytes > 0 || Request is null or { Lost: true } || Response is null or { Lost: true }
+        || Http2 is { MayMissFrames: true } or { HpackIncomplete: true };
 
     public bool Truncated => Request?.Truncated == true || Response?.Truncated == true;
     public bool Malformed => Request?.Malformed == true || Response?.Malformed == true;

@@ -6,11 +6,14 @@ namespace Capture.Traffic.Reassembly;
 /// pair is handed out: the client's view, consistently, because HAR describes what a client saw
 /// (its timings include the server's think time and the network, as a browser's would).
 /// An exchange that one end saw and the other did not (lost in a gap) is handed out alone.
+/// HTTP/2 streams finish in any order, so they are matched by stream id instead (ids are never reused on a connection).
 /// </summary>
 internal sealed class TwinConnections(ConnectionAssembler client, ConnectionAssembler server)
 {
     private readonly Queue<HttpExchange> _fromClient = new();
     private readonly Queue<HttpExchange> _fromServer = new();
+    private readonly Dictionary<int, HttpExchange> _streamsFromClient = [];
+    private readonly Dictionary<int, HttpExchange> _streamsFromServer = [];
 
     public ConnectionAssembler Client { get; } = client;
     public ConnectionAssembler Server { get; } = server;
@@ -20,10 +23,16 @@ internal sealed class TwinConnections(ConnectionAssembler client, ConnectionAsse
 
     /// <summary>Start of the oldest exchange held here waiting for its twin.</summary>
     public ulong? OldestHeldStartNs =>
-        Min(_fromClient.TryPeek(out var c) ? c.StartNs : null, _fromServer.TryPeek(out var s) ? s.StartNs : null);
+        Min(Min(_fromClient.TryPeek(out var c) ? c.StartNs : null, _fromServer.TryPeek(out var s) ? s.StartNs : null),
+            Min(OldestStart(_streamsFromClient), OldestStart(_streamsFromServer)));
 
     public void Offer(HttpExchange exchange, bool fromClient, Action<HttpExchange> emit)
     {
+        if (exchange.Http2 is { } stream)
+        {
+            OfferStream(exchange, stream.StreamId, fromClient, emit);
+            return;
+        }
         var others = fromClient ? _fromServer : _fromClient;
         while (others.TryDequeue(out var other))
         {
@@ -48,6 +57,32 @@ internal sealed class TwinConnections(ConnectionAssembler client, ConnectionAsse
             emit(c);
         while (_fromServer.TryDequeue(out var s))
             emit(s);
+        foreach (var stream in _streamsFromClient.Values.Concat(_streamsFromServer.Values).OrderBy(e => e.StartNs).ToList())
+            emit(stream);
+        _streamsFromClient.Clear();
+        _streamsFromServer.Clear();
+    }
+
+    private void OfferStream(HttpExchange exchange, int streamId, bool fromClient, Action<HttpExchange> emit)
+    {
+        var others = fromClient ? _streamsFromServer : _streamsFromClient;
+        if (others.Remove(streamId, out var other))
+        {
+            DuplicatesDropped++;
+            var (kept, dropped) = fromClient ? (exchange, other) : (other, exchange);
+            kept.Peer = dropped.Connection;
+            emit(kept);
+            return;
+        }
+        (fromClient ? _streamsFromClient : _streamsFromServer)[streamId] = exchange;
+    }
+
+    private static ulong? OldestStart(Dictionary<int, HttpExchange> held)
+    {
+        ulong? oldest = null;
+        foreach (var exchange in held.Values)
+            oldest = Min(oldest, exchange.StartNs);
+        return oldest;
     }
 
     /// <summary>Same position on the connection and the same request line (or one side lost its request head).</summary>

@@ -28,7 +28,8 @@ public sealed class NginxServer : IDisposable
 
     /// <param name="sendfile">nginx's sendfile directive.</param>
     /// <param name="parentDirectory">Where the temporary prefix is created (default: the temp directory), e.g. another mount.</param>
-    public static async Task<NginxServer> StartAsync(bool sendfile = true, string? parentDirectory = null)
+    /// <param name="h2OverTls">Serve HTTPS with this certificate, offering h2 by ALPN (nginx 1.22's "listen ... ssl http2").</param>
+    public static async Task<NginxServer> StartAsync(bool sendfile = true, string? parentDirectory = null, SelfSignedCertificate? h2OverTls = null)
     {
         string prefix = parentDirectory is null
             ? Directory.CreateTempSubdirectory("capture-nginx-").FullName
@@ -62,7 +63,8 @@ public sealed class NginxServer : IDisposable
                 scgi_temp_path {{prefix}}/temp/scgi;
                 default_type application/octet-stream;
                 server {
-                    listen 127.0.0.1:{{port}};
+                    listen 127.0.0.1:{{port}}{{(h2OverTls is null ? "" : " ssl http2")}};
+                    {{(h2OverTls is null ? "" : $"ssl_certificate {h2OverTls.CertificatePath}; ssl_certificate_key {h2OverTls.KeyPath};")}}
                     root {{prefix}}/www;
                 }
             }

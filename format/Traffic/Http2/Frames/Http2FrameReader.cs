@@ -16,6 +16,8 @@ public sealed class Http2FrameReader : IDisposable
 
     private readonly IHttp2FrameSink _sink;
     private readonly PooledByteBuffer _resync = new();
+    // The chunks held in _resync, oldest first: each frame found there keeps the timestamp of the chunk that carried it.
+    private readonly List<(int Length, ulong Ns)> _resyncChunks = [];
     private readonly byte[] _headerBytes = new byte[Http2FrameHeader.Size];
 
     private State _state;
@@ -57,6 +59,7 @@ public sealed class Http2FrameReader : IDisposable
         if (_state == State.Resync)
         {
             _resync.Append(data.Span);
+            _resyncChunks.Add((data.Length, timestampNs));
             Resync(timestampNs, atEnd: false);
             return;
         }
@@ -93,7 +96,7 @@ public sealed class Http2FrameReader : IDisposable
                 break;
             case State.Resync:
                 SkippedBytes += _resync.Length + bytes;
-                _resync.Clear();
+                ClearResync();
                 break;
             default:
                 // Inside a header, the preface, or across the end of a frame: boundaries are gone.
@@ -121,7 +124,7 @@ public sealed class Http2FrameReader : IDisposable
                 break;
             case State.Resync:
                 SkippedBytes += _resync.Length;
-                _resync.Clear();
+                ClearResync();
                 break;
         }
         _payload = null;
@@ -159,7 +162,7 @@ public sealed class Http2FrameReader : IDisposable
         _state = State.Resync;
         _headerFill = 0;
         _payload = null;
-        _resync.Clear();
+        ClearResync();
         _sink.OnSyncLost(timestampNs);
     }
 
@@ -178,14 +181,48 @@ public sealed class Http2FrameReader : IDisposable
                 bool preface = Http2Preface.StartsWith(bytes[offset..], out _);
                 _state = preface ? State.Preface : State.Header;
                 var rest = bytes[offset..].ToArray();
-                _resync.Clear();
-                Run(rest, timestampNs);
+                DropHeldChunks(offset);
+                var chunks = _resyncChunks.ToArray();
+                ClearResync();
+                // Chunk by chunk with their own timestamps; framing may be lost again on the way (Feed then holds the rest).
+                int at = 0;
+                foreach (var (length, ns) in chunks)
+                {
+                    Feed(rest.AsMemory(at, length), ns);
+                    at += length;
+                }
+                _lastNs = timestampNs;
                 return;
             }
             offset++;
         }
         SkippedBytes += offset;
         _resync.RemovePrefix(offset);
+        DropHeldChunks(offset);
+    }
+
+    private void ClearResync()
+    {
+        _resync.Clear();
+        _resyncChunks.Clear();
+    }
+
+    /// <summary>The first <paramref name="count"/> held octets are gone: shorten the held chunks to match.</summary>
+    private void DropHeldChunks(int count)
+    {
+        int drop = 0;
+        while (count > 0 && drop < _resyncChunks.Count)
+        {
+            var (length, ns) = _resyncChunks[drop];
+            if (length > count)
+            {
+                _resyncChunks[drop] = (length - count, ns);
+                break;
+            }
+            count -= length;
+            drop++;
+        }
+        _resyncChunks.RemoveRange(0, drop);
     }
 
     private void Run(ReadOnlyMemory<byte> memory, ulong ts)
@@ -203,11 +240,11 @@ public sealed class Http2FrameReader : IDisposable
                     {
                         // Not the preface after all: treat what came as bytes to resynchronize on.
                         _resync.Append(Http2Preface.Bytes[.._headerFill]);
+                        _resyncChunks.Add((_headerFill, ts));
                         _headerFill = 0;
                         _state = State.Resync;
-                        _resync.Append(span[pos..]);
                         _sink.OnSyncLost(ts);
-                        Resync(ts, atEnd: false);
+                        Feed(memory[pos..], ts);
                         return;
                     }
                     _headerFill += take;
@@ -246,8 +283,7 @@ public sealed class Http2FrameReader : IDisposable
                     {
                         // FRAME_SIZE_ERROR for a peer; for us, the framing cannot be trusted any more.
                         LoseSync(ts);
-                        _resync.Append(span[pos..]);
-                        Resync(ts, atEnd: false);
+                        Feed(memory[pos..], ts);
                         return;
                     }
                     StartFrame(header, ts);
@@ -316,8 +352,7 @@ public sealed class Http2FrameReader : IDisposable
                     break;
                 }
                 case State.Resync:
-                    _resync.Append(span[pos..]);
-                    Resync(ts, atEnd: false);
+                    Feed(memory[pos..], ts);
                     return;
             }
         }
