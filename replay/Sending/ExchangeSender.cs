@@ -123,7 +123,7 @@ public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory fac
                     headers.Add(new HeaderField(h.Key, v));
 
             var (body, truncated) = await ReadBodyAsync(response.Content, ct).ConfigureAwait(false);
-            return Outcome.FromResult(new ReceivedResponse((int)response.StatusCode, headers, body, truncated));
+            return Outcome.FromResult(new ReceivedResponse((int)response.StatusCode, headers, body, truncated) { Trailers = Trailers(response) });
         }
         catch (Exception e)
         {
@@ -133,6 +133,18 @@ public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory fac
         {
             attempts.LastLatency = Stopwatch.GetElapsedTime(started);
         }
+    }
+
+    /// <summary>The trailers, known once the body has been read to its end (none for most answers: no list then).</summary>
+    static IReadOnlyList<HeaderField> Trailers(HttpResponseMessage response)
+    {
+        if (response.TrailingHeaders.NonValidated.Count == 0)
+            return [];
+        var trailers = new List<HeaderField>();
+        foreach (var h in response.TrailingHeaders.NonValidated)
+            foreach (string v in h.Value)
+                trailers.Add(new HeaderField(h.Key, v));
+        return trailers;
     }
 
     /// <summary>Reads the body up to the cap; a body announced within the cap is read in one go.</summary>

@@ -62,6 +62,14 @@ public sealed class HarEntry
     public bool? Malformed { get; set; }
     /// <summary>The connection switched protocols (101) or became a CONNECT tunnel after this exchange.</summary>
     public bool? Upgraded { get; set; }
+    /// <summary>The HTTP/2 stream id ("_stream"); null for HTTP/1.x.</summary>
+    public int? Stream { get; set; }
+    /// <summary>Some HTTP/2 header fields referred to HPACK entries older than the recording and are missing ("_hpackIncomplete").</summary>
+    public bool? HpackIncomplete { get; set; }
+    /// <summary>RST_STREAM ended the stream ("_streamReset"): the error name and who sent it, e.g. "CANCEL by client".</summary>
+    public string? StreamReset { get; set; }
+    /// <summary>The gRPC call ("_grpc") when the exchange carried application/grpc.</summary>
+    public HarGrpc? Grpc { get; set; }
 }
 
 public sealed class HarRequest
