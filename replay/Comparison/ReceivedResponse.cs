@@ -7,6 +7,9 @@ namespace Capture.Replay.Comparison;
 /// <summary>What the target answered to one replayed request, body as received (still encoded).</summary>
 public sealed record ReceivedResponse(int Status, IReadOnlyList<HeaderField> Headers, byte[] Body, bool BodyTruncated)
 {
+    /// <summary>The HTTP version the answer came over.</summary>
+    public Version HttpVersion { get; init; } = System.Net.HttpVersion.Version11;
+
     /// <summary>The trailer fields that followed the body (HTTP/2 trailers, where gRPC puts its status).</summary>
     public IReadOnlyList<HeaderField> Trailers { get; init; } = [];
 

@@ -123,7 +123,7 @@ public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory fac
                     headers.Add(new HeaderField(h.Key, v));
 
             var (body, truncated) = await ReadBodyAsync(response.Content, ct).ConfigureAwait(false);
-            return Outcome.FromResult(new ReceivedResponse((int)response.StatusCode, headers, body, truncated) { Trailers = Trailers(response) });
+            return Outcome.FromResult(new ReceivedResponse((int)response.StatusCode, headers, body, truncated) { Trailers = Trailers(response), HttpVersion = response.Version });
         }
         catch (Exception e)
         {

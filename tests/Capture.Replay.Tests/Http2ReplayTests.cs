@@ -74,9 +74,14 @@ public class Http2ReplayTests : IAsyncLifetime
     public async Task H2_entries_replay_to_an_h2c_target_over_http2_and_exit_0()
     {
         await using var server = await Target(HttpProtocols.Http2); // h2c only: an HTTP/1.1 request would fail
-        int exit = CliExitCodeTests.Capture(Write(H2Entries()), "--target", server.BaseUri.ToString(), "--max");
+        string harOut = Path.Combine(_dir, "replayed.har");
+        int exit = CliExitCodeTests.Capture(Write(H2Entries()), "--target", server.BaseUri.ToString(), "--max", "--har-out", harOut);
 
         Assert.Equal(ExitCodes.Ok, exit);
+        // The HAR of the replay says what went on the wire.
+        var replayed = HarPlanReader.Load(harOut);
+        Assert.Equal(6, replayed.Requests.Count);
+        Assert.All(replayed.Requests, r => Assert.Equal(new Version(2, 0), r.HttpVersion));
         Assert.Equal(6, _seen.Count);
         Assert.All(_seen, s => Assert.Equal("HTTP/2", s.Protocol));
         Assert.Single(_seen.Select(s => s.Connection).Distinct()); // one recorded connection, one replayed one
@@ -123,8 +128,10 @@ public class Http2ReplayTests : IAsyncLifetime
         Assert.All(_seen, s => Assert.Equal("HTTP/1.1", s.Protocol));
     }
 
-    [Fact]
-    public async Task Streams_of_one_recorded_connection_share_one_connection_and_overlap()
+    [Theory]
+    [InlineData(TimingMode.Max)]   // BackToBackDispatcher
+    [InlineData(TimingMode.Speed)] // Dispatcher, at the recorded pace
+    public async Task Streams_of_one_recorded_connection_share_one_connection_and_overlap(TimingMode timing)
     {
         int inFlight = 0, mostInFlight = 0;
         await using var server = await KestrelTarget.StartAsync(async ctx =>
@@ -144,7 +151,7 @@ public class Http2ReplayTests : IAsyncLifetime
             har.Add("GET", $"http://prod/{connection}/{i / 2}", responseText: "ok", atMs: i, connection: connection, httpVersion: "h2", stream: 1 + 2 * (i / 2));
         }
 
-        var report = await TestReplay.RunAsync(har.ToPlan(), TestReplay.Options(server.BaseUri) with { Concurrency = 32 });
+        var report = await TestReplay.RunAsync(har.ToPlan(), TestReplay.Options(server.BaseUri) with { Concurrency = 32, Timing = timing });
 
         Assert.Equal(16, report.Summary.Matched);
         var byConnection = _seen.GroupBy(s => s.Connection).ToList();
