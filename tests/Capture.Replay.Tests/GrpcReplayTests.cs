@@ -2,25 +2,28 @@ using System.Text.Json;
 using Capture.Cli;
 using Capture.Replay.Tests.Support;
 using Capture.Traffic.Grpc;
+using Capture.Traffic.Tests.RealTraffic;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 
 namespace Capture.Replay.Tests;
 
-/// <summary>gRPC calls replayed to a real gRPC server: compared by grpc-status and message by message.</summary>
+/// <summary>gRPC calls replayed to a real gRPC server (Grpc.AspNetCore on h2c Kestrel): compared by grpc-status and message by message.</summary>
 [Collection(nameof(CliExitCodeTests))] // the verb writes to the process console: one at a time
 public class GrpcReplayTests : IAsyncLifetime
 {
-    GrpcTarget _server = null!;
+    H2cServer _server = null!;
     readonly string _dir = Directory.CreateTempSubdirectory("capture-replay-grpc-").FullName;
 
-    public async ValueTask InitializeAsync() => _server = await GrpcTarget.StartAsync();
+    public async ValueTask InitializeAsync() => _server = await H2cServer.StartAsync();
 
     public async ValueTask DisposeAsync()
     {
         await _server.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
+
+    string Target => $"http://127.0.0.1:{_server.Port}/";
 
     static byte[] Framed(params byte[][] messages) => GrpcFraming.Join(messages.Select(m => new GrpcMessage(false, m)));
 
@@ -40,7 +43,7 @@ public class GrpcReplayTests : IAsyncLifetime
     (int Exit, JsonElement Report) Replay(string har, params string[] more)
     {
         string report = Path.Combine(_dir, $"{Guid.NewGuid():N}.json");
-        int exit = CliExitCodeTests.Capture([har, "--target", _server.BaseUri.ToString(), "--max", "--retries", "0", "--report", report, .. more]);
+        int exit = CliExitCodeTests.Capture([har, "--target", Target, "--max", "--retries", "0", "--report", report, .. more]);
         return (exit, JsonDocument.Parse(File.ReadAllText(report)).RootElement.Clone());
     }
 
@@ -84,7 +87,7 @@ public class GrpcReplayTests : IAsyncLifetime
         var (exit, report) = Replay(Write(har));
 
         Assert.Equal(ExitCodes.GateFailed, exit);
-        Assert.Contains(Diffs(report), d => d.StartsWith("grpc-status: expected 0 (OK), got 5 (NOT_FOUND), grpc-message 'no such item'", StringComparison.Ordinal));
+        Assert.Contains(Diffs(report), d => d.StartsWith("grpc-status: expected 0 (OK), got 5 (NOT_FOUND), grpc-message 'no item 42 (é)'", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -111,7 +114,7 @@ public class GrpcReplayTests : IAsyncLifetime
         string bad = Path.Combine(_dir, "bad.pb");
         File.WriteAllBytes(bad, [0xff, 0xff, 0xff]);
         var har = Call(new HarBuilder(), "test.echo.v1.Echo/Say", Framed([1]), Framed([1]), 0);
-        Assert.Equal(ExitCodes.BadInput, CliExitCodeTests.Capture(Write(har), "--target", _server.BaseUri.ToString(), "--proto-descriptors", bad));
+        Assert.Equal(ExitCodes.BadInput, CliExitCodeTests.Capture(Write(har), "--target", Target, "--proto-descriptors", bad));
     }
 
     /// <summary>shop.v1.Item {int64 id = 1; string title = 2; string updated_at = 3;} and shop.v1.Catalog/Same(Item) returns (Item).</summary>
