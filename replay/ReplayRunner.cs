@@ -20,7 +20,7 @@ public static class ReplayRunner
         IProgress<ReplayProgress>? progress = null, CancellationToken ct = default)
     {
         Validate(options);
-        using var handler = TargetHandler.CreateRouting(options, TimeProvider.System);
+        using var handler = TargetHandler.CreateRouting(options);
         // HttpClient's base class: HttpClient itself would add a linked cancellation source and an
         // async layer per request for what replay does not use (its timeout, base address, default headers).
         using var client = new HttpMessageInvoker(handler);

@@ -11,7 +11,7 @@ namespace Capture.Replay.Comparison;
 /// --ignore-json rules apply to each message's fields; otherwise, and for a message that does not decode,
 /// byte for byte (after undoing grpc-encoding on a compressed message).
 /// </summary>
-public sealed class GrpcComparer(ComparisonRules rules)
+internal sealed class GrpcComparer(ComparisonRules rules)
 {
     const int MaxDifferences = 20;
 

@@ -4,7 +4,7 @@ namespace Capture.Replay.Input;
 /// The one rule for reading a recorded httpVersion: HAR writers spell HTTP/2 several ways (Chrome writes
 /// "h2" or "http/2.0", others "HTTP/2" or "HTTP/2.0"); HTTP/1.0 stays 1.0; anything else is replayed as 1.1.
 /// </summary>
-public static class RecordedHttpVersion
+internal static class RecordedHttpVersion
 {
     public static Version Parse(string? text)
     {

@@ -5,31 +5,28 @@ namespace Capture.Replay.Sending;
 /// gets a handler of its own (a handler opens one HTTP/2 connection per target and multiplexes on it), so its
 /// streams share a connection as they did when recorded, and other recorded connections get their own.
 /// Everything else (HTTP/1.1, HTTP/2 without a recorded connection) goes through one shared handler.
-/// A handler is let go once it has had nothing in flight for <paramref name="idleAfter"/> (its connection
-/// would have been closed as idle anyway), so a long recording does not keep one per connection ever seen.
+/// At most <paramref name="maxConnections"/> such connections stay open (--concurrency, as for HTTP/1.1):
+/// beyond that, the one unused for the longest is closed, never one with a request or a body still in flight.
 /// </summary>
-public sealed class RecordedConnectionHandler(Func<SocketsHttpHandler> createHandler, TimeSpan idleAfter, TimeProvider time) : HttpMessageHandler
+internal sealed class RecordedConnectionHandler(Func<SocketsHttpHandler> createHandler, int maxConnections) : HttpMessageHandler
 {
     /// <summary>Set on a request by <see cref="RequestFactory"/>: the recorded connection it belongs to.</summary>
     public static readonly HttpRequestOptionsKey<string> Connection = new("capture.recordedConnection");
 
-    /// <summary>How many new connections between two looks for idle ones.</summary>
-    const int SweepEvery = 64;
-
     readonly HttpMessageInvoker _shared = new(createHandler());
     readonly Lock _lock = new();
     readonly Dictionary<string, Pinned> _pinned = new(StringComparer.Ordinal);
-    int _createdSinceSweep;
+    long _uses;
     bool _disposed;
 
     sealed class Pinned(HttpMessageInvoker invoker)
     {
         public readonly HttpMessageInvoker Invoker = invoker;
         public int InFlight;
-        public long IdleSince;
+        public long LastUse;
     }
 
-    /// <summary>Handlers (so connections) opened for recorded HTTP/2 connections so far.</summary>
+    /// <summary>Connections opened for recorded HTTP/2 connections so far.</summary>
     public int PinnedConnectionsOpened { get; private set; }
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
@@ -40,58 +37,65 @@ public sealed class RecordedConnectionHandler(Func<SocketsHttpHandler> createHan
     async Task<HttpResponseMessage> SendPinnedAsync(string key, HttpRequestMessage request, CancellationToken ct)
     {
         var pinned = Acquire(key);
+        bool held = false;
         try
         {
-            // Returns when the answer's headers are in; its body is read within the attempt timeout after that.
-            return await pinned.Invoker.SendAsync(request, ct).ConfigureAwait(false);
+            var response = await pinned.Invoker.SendAsync(request, ct).ConfigureAwait(false);
+            // The body is read after this returns: the connection stays in use until the message is disposed.
+            if (request is ReplayRequestMessage message)
+                held = message.HoldUntilDisposed(() => Release(pinned));
+            return response;
         }
         finally
         {
-            lock (_lock)
-            {
-                pinned.InFlight--;
-                pinned.IdleSince = time.GetTimestamp();
-            }
+            if (!held)
+                Release(pinned);
         }
     }
 
     Pinned Acquire(string key)
     {
-        List<HttpMessageInvoker>? idle = null;
+        HttpMessageInvoker? closed = null;
         Pinned pinned;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_pinned.TryGetValue(key, out pinned!))
             {
+                if (_pinned.Count >= maxConnections)
+                    closed = RemoveLeastRecentlyUsedIdle();
                 _pinned[key] = pinned = new Pinned(new HttpMessageInvoker(createHandler()));
                 PinnedConnectionsOpened++;
-                if (++_createdSinceSweep >= SweepEvery)
-                {
-                    _createdSinceSweep = 0;
-                    idle = TakeIdle();
-                }
             }
             pinned.InFlight++;
+            pinned.LastUse = ++_uses;
         }
-        foreach (var invoker in idle ?? [])
-            invoker.Dispose();
+        closed?.Dispose();
         return pinned;
     }
 
-    /// <summary>Removes the handlers idle for longer than <see cref="idleAfter"/>; called under the lock.</summary>
-    List<HttpMessageInvoker> TakeIdle()
+    void Release(Pinned pinned)
     {
-        var idle = new List<HttpMessageInvoker>();
-        foreach (var (key, pinned) in _pinned)
+        lock (_lock)
+            pinned.InFlight--;
+    }
+
+    /// <summary>The idle handler unused for the longest, taken out; null when every one is busy. Called under the lock.</summary>
+    HttpMessageInvoker? RemoveLeastRecentlyUsedIdle()
+    {
+        string? oldest = null;
+        long oldestUse = long.MaxValue;
+        foreach (var (key, p) in _pinned)
         {
-            if (pinned.InFlight == 0 && pinned.IdleSince != 0 && time.GetElapsedTime(pinned.IdleSince) > idleAfter)
+            if (p.InFlight == 0 && p.LastUse < oldestUse)
             {
-                idle.Add(pinned.Invoker);
-                _pinned.Remove(key);
+                oldest = key;
+                oldestUse = p.LastUse;
             }
         }
-        return idle;
+        if (oldest is null || !_pinned.Remove(oldest, out var removed))
+            return null;
+        return removed.Invoker;
     }
 
     protected override void Dispose(bool disposing)

@@ -84,7 +84,7 @@ public sealed class RequestFactory(Uri target, RequestRewrites rewrites)
             throw new InvalidOperationException($"Refused to send: {url.Refusal}.");
         var uri = url.Parsed ??= new Uri(url.Text, Verbatim);
         var (version, policy) = HttpVersionChoices.For(rewrites.HttpVersion, request.HttpVersion);
-        var message = new HttpRequestMessage(Method(request.Method), uri)
+        var message = new ReplayRequestMessage(Method(request.Method), uri)
         {
             Version = version,
             VersionPolicy = policy,

@@ -3,7 +3,7 @@ using System.Net;
 namespace Capture.Replay.Sending;
 
 /// <summary>The HTTP handler requests go to the target through: every connection-level setting of a replay in one place.</summary>
-public static class TargetHandler
+internal static class TargetHandler
 {
     /// <summary>How long an idle connection to the target stays open.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
@@ -30,12 +30,9 @@ public static class TargetHandler
     }
 
     /// <summary>
-    /// Requests over HTTP/2 that keep to their recorded connection (<see cref="RecordedConnectionHandler"/>); the rest
-    /// share one pool. A recorded connection's handler is let go once idle for longer than its connection would stay
-    /// open, and never while an answer's body may still be read (within the attempt timeout).
+    /// Requests over HTTP/2 keep to their recorded connection (<see cref="RecordedConnectionHandler"/>), at most
+    /// --concurrency such connections open at once, as HTTP/1.1 has at most that many; the rest share one pool.
     /// </summary>
-    public static RecordedConnectionHandler CreateRouting(ReplayOptions options, TimeProvider time) =>
-        new(() => Create(options),
-            options.Resilience.AttemptTimeout > IdleTimeout ? options.Resilience.AttemptTimeout : IdleTimeout,
-            time);
+    public static RecordedConnectionHandler CreateRouting(ReplayOptions options) =>
+        new(() => Create(options), options.Concurrency);
 }
