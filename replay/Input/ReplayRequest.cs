@@ -52,9 +52,16 @@ public sealed record ReplayRequest
     /// <summary>Streams of one HTTP/2 connection run side by side: a request recorded over HTTP/2 need not wait for the one before it to end.</summary>
     public bool Multiplexed => HttpVersion.Major >= 2;
     /// <summary>The exchange is a gRPC call: its request or recorded answer has the content type application/grpc (or application/grpc+...).</summary>
-    public bool IsGrpc =>
-        GrpcCall.IsGrpcContentType(Headers.FirstOrDefault(h => string.Equals(h.Name, "Content-Type", StringComparison.OrdinalIgnoreCase))?.Value) ||
-        GrpcCall.IsGrpcContentType(Response.MimeType);
+    public bool IsGrpc => GrpcCall.IsGrpcContentType(RequestContentType()) || GrpcCall.IsGrpcContentType(Response.MimeType);
+
+    // An indexed loop, not LINQ: this runs for every replayed answer and an enumerator would be allocated each time.
+    string? RequestContentType()
+    {
+        for (int i = 0; i < Headers.Count; i++)
+            if (string.Equals(Headers[i].Name, "Content-Type", StringComparison.OrdinalIgnoreCase))
+                return Headers[i].Value;
+        return null;
+    }
 
     /// <summary>Path and query exactly as recorded, without normalisation.</summary>
     public string PathAndQuery => RecordedUrl.PathAndQuery(Url);

@@ -135,10 +135,13 @@ public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory fac
         }
     }
 
-    /// <summary>The trailers, known once the body has been read to its end (none for most answers: no list then).</summary>
+    /// <summary>
+    /// The trailers, known once the body has been read to its end. Read for HTTP/2 answers only (gRPC's status is
+    /// there): asking an HTTP/1.1 answer for them would allocate a header collection per request for nothing.
+    /// </summary>
     static IReadOnlyList<HeaderField> Trailers(HttpResponseMessage response)
     {
-        if (response.TrailingHeaders.NonValidated.Count == 0)
+        if (response.Version.Major < 2 || response.TrailingHeaders.NonValidated.Count == 0)
             return [];
         var trailers = new List<HeaderField>();
         foreach (var h in response.TrailingHeaders.NonValidated)
