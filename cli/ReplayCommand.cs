@@ -25,6 +25,7 @@ public static class ReplayCommand
         var dropHeader = new Option<string[]>("--drop-header") { Description = "Remove a recorded header; repeatable." };
         var keepHost = new Option<bool>("--keep-host") { Description = "Send the recorded Host header instead of the target's." };
         var insecure = new Option<bool>("--insecure", "-k") { Description = "Accept any TLS certificate from an https target." };
+        var httpVersion = new Option<string>("--http-version") { Description = "HTTP version to send with: recorded (HTTP/2 for entries recorded over h2: h2c to http://, ALPN h2 to https://), 1.1 or 2.", DefaultValueFactory = _ => "recorded" };
 
         var speed = new Option<double?>("--speed") { Description = "Keep recorded spacing, F times faster (default 1 = real time)." };
         var rate = new Option<double?>("--rate") { Description = "Send N requests per second." };
@@ -43,6 +44,7 @@ public static class ReplayCommand
         var statusClass = new Option<bool>("--status-class") { Description = "Compare status by class (2xx, 4xx) instead of exactly." };
         var compareHeader = new Option<string[]>("--compare-header") { Description = "Response header whose value must match; repeatable." };
         var ignoreJson = new Option<string[]>("--ignore-json") { Description = "JSON path left out of body comparison ($.a.b, $.items[*].id, $..timestamp); repeatable." };
+        var protoDescriptors = new Option<string?>("--proto-descriptors") { Description = "A protobuf descriptor set (protoc --include_imports --descriptor_set_out=FILE): gRPC messages of its methods compare as JSON, so --ignore-json applies to them." };
 
         var harOut = new Option<string?>("--har-out") { Description = "Write the replayed exchanges (sent requests, target's answers) as HAR 1.2 to this file." };
         var harRedaction = new RedactionOptions(); // applies to --har-out only
@@ -56,10 +58,10 @@ public static class ReplayCommand
 
         var command = new Command("replay", "Resend recorded requests to a test target, compare the answers with the recording, and report.")
         {
-            input, target, pathRewrite, setHeader, dropHeader, keepHost, insecure,
+            input, target, pathRewrite, setHeader, dropHeader, keepHost, insecure, httpVersion,
             speed, rate, max, concurrency, ignoreConnections, loop, duration, shard,
             timeout, totalTimeout, retries, retryUnsafe,
-            statusClass, compareHeader, ignoreJson,
+            statusClass, compareHeader, ignoreJson, protoDescriptors,
             report, harOut, json,
         };
         gate.AddTo(command);
@@ -84,6 +86,7 @@ public static class ReplayCommand
                     SetHeaders = (parsed.GetValue(setHeader) ?? []).Select(HeaderArgument).ToList(),
                     DropHeaders = parsed.GetValue(dropHeader) ?? [],
                     KeepHost = parsed.GetValue(keepHost),
+                    HttpVersion = HttpVersionArgument(parsed.GetValue(httpVersion)!),
                 },
                 Timing = Timing(parsed.GetValue(speed), parsed.GetValue(rate), parsed.GetValue(max)),
                 Speed = parsed.GetValue(speed) is double f ? OptionRange.Double(f, "--speed", ReplayLimits.MinSpeed, ReplayLimits.MaxSpeed) : 1.0,
@@ -106,6 +109,7 @@ public static class ReplayCommand
                     StatusClassOnly = parsed.GetValue(statusClass),
                     CompareHeaders = parsed.GetValue(compareHeader) ?? [],
                     IgnoreJson = (parsed.GetValue(ignoreJson) ?? []).Select(JsonPath).ToList(),
+                    Protobuf = parsed.GetValue(protoDescriptors) is string descriptors ? ProtoDescriptors.Load(descriptors) : null,
                 },
                 MaxMismatchPercent = gate.MaxMismatchPercent(parsed),
                 AllowNotCompared = gate.AllowsNotCompared(parsed),
@@ -212,6 +216,9 @@ public static class ReplayCommand
 
     static Shard ShardArgument(string text) =>
         Shard.Parse(text) ?? throw Usage($"--shard takes K/N with 1 <= K <= N <= {Shard.MaxCount}, not '{text}'.");
+
+    static HttpVersionChoice HttpVersionArgument(string text) =>
+        HttpVersionChoices.Parse(text) ?? throw Usage($"--http-version takes 1.1, 2 or recorded, not '{text}'.");
 
     static TimingMode Timing(double? speed, double? rate, bool max)
     {

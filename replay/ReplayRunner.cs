@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using Capture.Replay.Comparison;
 using Capture.Replay.Input;
 using Capture.Replay.Reporting;
@@ -21,22 +20,7 @@ public static class ReplayRunner
         IProgress<ReplayProgress>? progress = null, CancellationToken ct = default)
     {
         Validate(options);
-        using var handler = new SocketsHttpHandler
-        {
-            UseCookies = false,            // cookies are replayed as recorded headers
-            AllowAutoRedirect = false,     // a redirect is an answer to compare, not to follow
-            AutomaticDecompression = DecompressionMethods.None,
-            UseProxy = false,              // traffic goes to the named target only
-            MaxConnectionsPerServer = options.Concurrency,
-            ConnectTimeout = options.Resilience.AttemptTimeout,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-            ActivityHeadersPropagator = null, // never add trace headers the recording did not have
-            // Non-ASCII header values (RFC 9110 obs-text) go out as UTF-8, the encoding the recording decoded
-            // them from; HttpClient would refuse them otherwise. OutgoingRequestCheck has refused what is unsafe.
-            RequestHeaderEncodingSelector = (_, _) => System.Text.Encoding.UTF8,
-        };
-        if (options.AllowInvalidCertificates)
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        using var handler = TargetHandler.CreateRouting(options);
         // HttpClient's base class: HttpClient itself would add a linked cancellation source and an
         // async layer per request for what replay does not use (its timeout, base address, default headers).
         using var client = new HttpMessageInvoker(handler);

@@ -1,3 +1,4 @@
+using Capture.Traffic.Grpc;
 using Capture.Traffic.Json;
 
 namespace Capture.Replay.Comparison;
@@ -11,4 +12,6 @@ public sealed record ComparisonRules
     public IReadOnlyList<string> CompareHeaders { get; init; } = [];
     /// <summary>JSON locations left out of body comparison.</summary>
     public IReadOnlyList<JsonPathPattern> IgnoreJson { get; init; } = [];
+    /// <summary>A protobuf descriptor set (--proto-descriptors): gRPC messages of its methods compare as JSON, under <see cref="IgnoreJson"/>.</summary>
+    public ProtobufJson? Protobuf { get; init; }
 }

@@ -7,6 +7,24 @@ namespace Capture.Replay.Comparison;
 /// <summary>What the target answered to one replayed request, body as received (still encoded).</summary>
 public sealed record ReceivedResponse(int Status, IReadOnlyList<HeaderField> Headers, byte[] Body, bool BodyTruncated)
 {
+    /// <summary>The HTTP version the answer came over.</summary>
+    public Version HttpVersion { get; init; } = System.Net.HttpVersion.Version11;
+
+    /// <summary>The trailer fields that followed the body (HTTP/2 trailers, where gRPC puts its status).</summary>
+    public IReadOnlyList<HeaderField> Trailers { get; init; } = [];
+
+    /// <summary>grpc-status from the trailers, or from the headers of a trailers-only answer; null when absent or not a number.</summary>
+    public int? GrpcStatus => int.TryParse(Trailer("grpc-status") ?? Header("grpc-status"), System.Globalization.NumberStyles.None,
+        System.Globalization.CultureInfo.InvariantCulture, out int status) ? status : null;
+
+    public string? Trailer(string name)
+    {
+        for (int i = 0; i < Trailers.Count; i++)
+            if (string.Equals(Trailers[i].Name, name, StringComparison.OrdinalIgnoreCase))
+                return Trailers[i].Value;
+        return null;
+    }
+
     public string? Header(string name)
     {
         // An indexed loop, not LINQ or foreach over the interface: this runs several times per

@@ -7,6 +7,8 @@ namespace Capture.Replay.Comparison;
 /// <summary>Judges a replayed answer against the recorded one under the user's rules.</summary>
 public sealed class ResponseComparer(ComparisonRules rules)
 {
+    readonly GrpcComparer _grpc = new(rules);
+
     public ComparisonResult Compare(ReplayRequest request, ReceivedResponse actual)
     {
         var recorded = request.Response;
@@ -22,6 +24,9 @@ public sealed class ResponseComparer(ComparisonRules rules)
             if (!string.Equals(expected, got, StringComparison.Ordinal))
                 (headerDifferences ??= []).Add($"header {name}: expected {Quote(expected)}, got {Quote(got)}");
         }
+
+        if (request.IsGrpc && GrpcComparer.StatusDifference(recorded, actual) is string grpcStatus)
+            (headerDifferences ??= []).Add(grpcStatus);
 
         var (verdict, bodyDifferences) = CompareBodies(request, actual);
         return new ComparisonResult(statusMatches, headerDifferences ?? NoDifferences, verdict, bodyDifferences);
@@ -44,6 +49,9 @@ public sealed class ResponseComparer(ComparisonRules rules)
         byte[]? got = actual.DecodedBody();
         if (got is null)
             return (BodyVerdict.Different, [$"body: cannot decode Content-Encoding '{encoding}'"]);
+
+        if (request.IsGrpc)
+            return _grpc.CompareMessages(request, expected, actual, got);
 
         if (LooksLikeJson(expected) && TryParse(expected) is JsonDocument expectedJson)
         {

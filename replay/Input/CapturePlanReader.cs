@@ -61,6 +61,8 @@ public static class CapturePlanReader
             Pid = exchange.Connection.Pid,
             Incomplete = exchange.Incomplete,
             Truncated = exchange.Truncated,
+            // HTTP/1.x here; HTTP/2 exchanges (with their stream id and gRPC status) come from the traffic library's h2 view.
+            HttpVersion = RecordedHttpVersion.Parse(request.Version),
         };
     }
 }

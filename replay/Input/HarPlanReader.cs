@@ -36,7 +36,7 @@ public static class HarPlanReader
         // HAR asks for entries sorted by start time but not every exporter does; keep ties stable.
         var ordered = requests
             .Select((r, i) => (r, i))
-            .OrderBy(p => p.r.StartedAt).ThenBy(p => p.i)
+            .OrderBy(p => p.r.StartedAt).ThenBy(p => p.r.ConnectionId is null ? 0 : p.r.StreamId ?? 0).ThenBy(p => p.i)
             .Select((p, i) => p.r with { Index = i })
             .ToList();
         return new ReplayPlan(ordered, source, skipped);
@@ -68,7 +68,11 @@ public static class HarPlanReader
                 response.Status,
                 Headers(response.Headers),
                 ResponseBody(response.Content, position, source),
-                response.Content.MimeType.Length > 0 ? response.Content.MimeType : null),
+                response.Content.MimeType.Length > 0 ? response.Content.MimeType : null)
+            {
+                GrpcStatus = entry.Grpc?.Status ?? GrpcStatusHeader(response.Headers),
+                GrpcMessage = entry.Grpc?.Message,
+            },
             StartedAt = entry.StartedDateTime,
             // 0 is what the reader gives when the file has no time; a real exchange over the network takes longer.
             RecordedMilliseconds = entry.Time > 0 ? entry.Time : null,
@@ -76,8 +80,16 @@ public static class HarPlanReader
             Pid = entry.Pid,
             Incomplete = incomplete,
             Truncated = entry.Truncated == true,
+            // Chrome writes the version on the request, some exporters only on the response.
+            HttpVersion = RecordedHttpVersion.Parse(request.HttpVersion.Length > 0 ? request.HttpVersion : response.HttpVersion),
+            StreamId = entry.Stream,
         };
     }
+
+    /// <summary>A trailers-only gRPC answer (an error with no message) carries grpc-status among its headers.</summary>
+    static int? GrpcStatusHeader(List<HarNameValue> headers) =>
+        int.TryParse(headers.FirstOrDefault(h => string.Equals(h.Name, "grpc-status", StringComparison.OrdinalIgnoreCase)).Value,
+            NumberStyles.None, CultureInfo.InvariantCulture, out int status) ? status : null;
 
     /// <summary>
     /// An entry without a readable startedDateTime (read as default) takes the time of the entry before it

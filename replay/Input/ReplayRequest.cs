@@ -1,3 +1,5 @@
+using Capture.Traffic.Grpc;
+
 namespace Capture.Replay.Input;
 
 /// <summary>One header as recorded, in recorded order and spelling.</summary>
@@ -8,7 +10,13 @@ public sealed record RecordedResponse(
     int Status,
     IReadOnlyList<HeaderField> Headers,
     byte[]? Body,
-    string? MimeType);
+    string? MimeType)
+{
+    /// <summary>The recorded grpc-status (from the trailers, or the headers of a trailers-only answer), when the exchange is gRPC.</summary>
+    public int? GrpcStatus { get; init; }
+    /// <summary>The recorded grpc-message, percent-decoded.</summary>
+    public string? GrpcMessage { get; init; }
+}
 
 /// <summary>
 /// One request of a replay plan, as recorded: enough to resend it byte for byte and to
@@ -36,6 +44,24 @@ public sealed record ReplayRequest
     public bool Incomplete { get; init; }
     /// <summary>The recorded response body was cut at the recording's size cap.</summary>
     public bool Truncated { get; init; }
+    /// <summary>The HTTP version the exchange was recorded over (1.0, 1.1 or 2.0; see <see cref="RecordedHttpVersion"/>).</summary>
+    public Version HttpVersion { get; init; } = System.Net.HttpVersion.Version11;
+    /// <summary>The HTTP/2 stream id on the recorded connection, or null for HTTP/1.</summary>
+    public int? StreamId { get; init; }
+
+    /// <summary>Streams of one HTTP/2 connection run side by side: a request recorded over HTTP/2 need not wait for the one before it to end.</summary>
+    public bool Multiplexed => HttpVersion.Major >= 2;
+    /// <summary>The exchange is a gRPC call: its request or recorded answer has the content type application/grpc (or application/grpc+...).</summary>
+    public bool IsGrpc => GrpcCall.IsGrpcContentType(RequestContentType()) || GrpcCall.IsGrpcContentType(Response.MimeType);
+
+    // An indexed loop, not LINQ: this runs for every replayed answer and an enumerator would be allocated each time.
+    string? RequestContentType()
+    {
+        for (int i = 0; i < Headers.Count; i++)
+            if (string.Equals(Headers[i].Name, "Content-Type", StringComparison.OrdinalIgnoreCase))
+                return Headers[i].Value;
+        return null;
+    }
 
     /// <summary>Path and query exactly as recorded, without normalisation.</summary>
     public string PathAndQuery => RecordedUrl.PathAndQuery(Url);

@@ -8,6 +8,17 @@ namespace Capture.Replay.Latency;
 /// </summary>
 public static partial class RouteTemplate
 {
+    /// <summary>A gRPC call is named by its method ("gRPC package.Service/Method"), anything else by method and path template.</summary>
+    public static string For(Input.ReplayRequest request) =>
+        request.IsGrpc ? ForGrpc(request.PathAndQuery) : For(request.Method, request.PathAndQuery);
+
+    /// <summary>"/package.Service/Method" as "gRPC package.Service/Method".</summary>
+    public static string ForGrpc(string pathAndQuery)
+    {
+        int q = pathAndQuery.IndexOf('?');
+        return "gRPC " + (q < 0 ? pathAndQuery : pathAndQuery[..q]).TrimStart('/');
+    }
+
     public static string For(string method, string pathAndQuery)
     {
         int q = pathAndQuery.IndexOf('?');

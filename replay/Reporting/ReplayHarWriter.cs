@@ -70,7 +70,7 @@ public static class ReplayHarWriter
         {
             Method = exchange.Request.Method,
             Url = exchange.Url,
-            HttpVersion = "HTTP/1.1",
+            HttpVersion = HarVersion(sent.Version),
             Headers = headers,
             QueryString = UrlParts.QueryString(exchange.Url),
             BodySize = body.Length,
@@ -83,6 +83,9 @@ public static class ReplayHarWriter
         return request;
     }
 
+    /// <summary>"HTTP/1.1", or "HTTP/2.0" for an exchange sent over HTTP/2 (a spelling every HAR reader, this one too, takes for h2).</summary>
+    static string HarVersion(Version version) => version.Major >= 2 ? "HTTP/2.0" : $"HTTP/{version.Major}.{version.Minor}";
+
     static HarResponse Response(ReceivedResponse response)
     {
         byte[] decoded = response.DecodedBody() ?? response.Body;
@@ -91,7 +94,7 @@ public static class ReplayHarWriter
         return new HarResponse
         {
             Status = response.Status,
-            HttpVersion = "HTTP/1.1",
+            HttpVersion = HarVersion(response.HttpVersion),
             Headers = response.Headers.Select(h => new HarNameValue(h.Name, h.Value)).ToList(),
             Content = new HarContent
             {

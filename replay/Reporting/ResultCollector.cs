@@ -155,7 +155,7 @@ internal sealed class ResultCollector(ComparisonRules rules, bool keepExchanges)
     string Route(ReplayRequest request)
     {
         if (!_routeOf.TryGetValue(request, out var route))
-            _routeOf[request] = route = RouteTemplate.For(request.Method, request.PathAndQuery);
+            _routeOf[request] = route = RouteTemplate.For(request);
         return route;
     }
 

@@ -55,14 +55,20 @@ public sealed class BackToBackDispatcher(int concurrency, TimeSpan? duration, bo
                 {
                     await previous.ConfigureAwait(false);
                     if (!ct.IsCancellationRequested)
-                        await work(item, clock.Elapsed - item.At, ct).ConfigureAwait(false);
+                    {
+                        var running = work(item, clock.Elapsed - item.At, ct);
+                        // Streams of one HTTP/2 connection overlap: the next may start once this one has.
+                        if (item.Request.Multiplexed)
+                            done?.TrySetResult();
+                        await running.ConfigureAwait(false);
+                    }
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)
                 {
                 }
                 finally
                 {
-                    done?.SetResult();
+                    done?.TrySetResult();
                 }
             }
         }

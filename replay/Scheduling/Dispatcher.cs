@@ -24,9 +24,11 @@ public sealed class Dispatcher(int concurrency, TimeSpan? duration, bool keepCon
                 await slots.WaitAsync(ct).ConfigureAwait(false);
                 string? lane = keepConnectionOrder ? item.Request.ConnectionId : null;
                 var previous = lane is not null && laneTails.TryGetValue(lane, out var tail) ? tail : Task.CompletedTask;
-                var task = RunInLane(item, previous, clock, work, slots, ct);
+                // Streams of one HTTP/2 connection overlap as recorded: the next waits for this one to start, not to end.
+                var started = lane is not null && item.Request.Multiplexed ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+                var task = RunInLane(item, previous, clock, work, slots, ct, started);
                 if (lane is not null)
-                    laneTails[lane] = task;
+                    laneTails[lane] = started?.Task ?? task;
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -39,19 +41,25 @@ public sealed class Dispatcher(int concurrency, TimeSpan? duration, bool keepCon
         return completed;
     }
 
-    static async Task RunInLane(ScheduledRequest item, Task previous, Stopwatch clock, RequestWork work, SemaphoreSlim slots, CancellationToken ct)
+    static async Task RunInLane(ScheduledRequest item, Task previous, Stopwatch clock, RequestWork work, SemaphoreSlim slots, CancellationToken ct,
+        TaskCompletionSource? started = null)
     {
         try
         {
             await previous.ConfigureAwait(false);
             if (!ct.IsCancellationRequested)
-                await work(item, clock.Elapsed - item.At, ct).ConfigureAwait(false);
+            {
+                var running = work(item, clock.Elapsed - item.At, ct);
+                started?.TrySetResult();
+                await running.ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
         finally
         {
+            started?.TrySetResult();
             slots.Release();
         }
     }

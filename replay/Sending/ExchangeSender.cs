@@ -123,7 +123,7 @@ public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory fac
                     headers.Add(new HeaderField(h.Key, v));
 
             var (body, truncated) = await ReadBodyAsync(response.Content, ct).ConfigureAwait(false);
-            return Outcome.FromResult(new ReceivedResponse((int)response.StatusCode, headers, body, truncated));
+            return Outcome.FromResult(new ReceivedResponse((int)response.StatusCode, headers, body, truncated) { Trailers = Trailers(response), HttpVersion = response.Version });
         }
         catch (Exception e)
         {
@@ -133,6 +133,21 @@ public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory fac
         {
             attempts.LastLatency = Stopwatch.GetElapsedTime(started);
         }
+    }
+
+    /// <summary>
+    /// The trailers, known once the body has been read to its end. Read for HTTP/2 answers only (gRPC's status is
+    /// there): asking an HTTP/1.1 answer for them would allocate a header collection per request for nothing.
+    /// </summary>
+    static IReadOnlyList<HeaderField> Trailers(HttpResponseMessage response)
+    {
+        if (response.Version.Major < 2 || response.TrailingHeaders.NonValidated.Count == 0)
+            return [];
+        var trailers = new List<HeaderField>();
+        foreach (var h in response.TrailingHeaders.NonValidated)
+            foreach (string v in h.Value)
+                trailers.Add(new HeaderField(h.Key, v));
+        return trailers;
     }
 
     /// <summary>Reads the body up to the cap; a body announced within the cap is read in one go.</summary>

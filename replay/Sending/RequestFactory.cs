@@ -83,11 +83,14 @@ public sealed class RequestFactory(Uri target, RequestRewrites rewrites)
         if (url.Refusal is not null)
             throw new InvalidOperationException($"Refused to send: {url.Refusal}.");
         var uri = url.Parsed ??= new Uri(url.Text, Verbatim);
-        var message = new HttpRequestMessage(Method(request.Method), uri)
+        var (version, policy) = HttpVersionChoices.For(rewrites.HttpVersion, request.HttpVersion);
+        var message = new ReplayRequestMessage(Method(request.Method), uri)
         {
-            Version = System.Net.HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            Version = version,
+            VersionPolicy = policy,
         };
+        if (version.Major >= 2)
+            Http2Specifics(request, message);
         List<HeaderField>? contentHeaders = null; // most requests have none: no list for them
         foreach (var h in request.Headers)
         {
@@ -112,6 +115,18 @@ public sealed class RequestFactory(Uri target, RequestRewrites rewrites)
             message.Content = content;
         }
         return message;
+    }
+
+    /// <summary>
+    /// An HTTP/2 request keeps to its recorded connection (<see cref="RecordedConnectionHandler"/>), and keeps
+    /// "TE: trailers", the one TE value HTTP/2 allows, which gRPC clients send.
+    /// </summary>
+    static void Http2Specifics(ReplayRequest request, HttpRequestMessage message)
+    {
+        if (request.ConnectionId is string connection)
+            message.Options.Set(RecordedConnectionHandler.Connection, connection);
+        if (request.Headers.Any(h => string.Equals(h.Name, "TE", StringComparison.OrdinalIgnoreCase) && string.Equals(h.Value.Trim(), "trailers", StringComparison.OrdinalIgnoreCase)))
+            message.Headers.TryAddWithoutValidation("TE", "trailers");
     }
 
     /// <summary>The shared instances for common methods (HttpClient recognises them without string compares).</summary>

@@ -12,4 +12,6 @@ public sealed record RequestRewrites
     public IReadOnlyList<string> DropHeaders { get; init; } = [];
     /// <summary>Send the recorded Host header instead of the target's.</summary>
     public bool KeepHost { get; init; }
+    /// <summary>The HTTP version requests go out with: as recorded (default), or forced to 1.1 or 2.</summary>
+    public HttpVersionChoice HttpVersion { get; init; } = HttpVersionChoice.Recorded;
 }

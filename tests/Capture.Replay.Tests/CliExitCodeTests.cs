@@ -38,7 +38,7 @@ public class CliExitCodeTests : IAsyncLifetime
         return file;
     }
 
-    static int Capture(params string[] args)
+    internal static int Capture(params string[] args)
     {
         var root = new RootCommand { ReplayCommand.Create() };
         var parsed = root.Parse(["replay", .. args]);

@@ -125,7 +125,24 @@ public static class HarReader
                 Comment = Str(t, "comment"),
             };
         }
+        entry.Grpc = ReadGrpc(e);
         return entry;
+    }
+
+    /// <summary>"_grpc": the call's names, status and encodings (what a replay compares against); messages are read from the body.</summary>
+    private static HarGrpc? ReadGrpc(JsonElement e)
+    {
+        if (!e.TryGetProperty("_grpc", out var g) || g.ValueKind != JsonValueKind.Object)
+            return null;
+        return new HarGrpc
+        {
+            Service = Str(g, "service") ?? "",
+            Method = Str(g, "method") ?? "",
+            Status = (int?)Count(g, "status", int.MaxValue),
+            Message = Str(g, "message"),
+            RequestEncoding = Str(g, "requestEncoding"),
+            ResponseEncoding = Str(g, "responseEncoding"),
+        };
     }
 
     private static HarRequest ReadRequest(JsonElement r)

@@ -13,13 +13,14 @@ public sealed class HarBuilder
     public HarBuilder Add(string method, string url, int status = 200, string? responseText = null,
         double atMs = 0, string? connection = null, IEnumerable<(string, string)>? headers = null,
         byte[]? body = null, bool base64Body = false, IEnumerable<(string, string)>? responseHeaders = null,
-        double timeMs = 5, bool truncated = false, bool incomplete = false, string? mimeType = null)
+        double timeMs = 5, bool truncated = false, bool incomplete = false, string? mimeType = null,
+        string httpVersion = "HTTP/1.1", int? stream = null, byte[]? responseBody = null, int? grpcStatus = null)
     {
         var request = new JsonObject
         {
             ["method"] = method,
             ["url"] = url,
-            ["httpVersion"] = "HTTP/1.1",
+            ["httpVersion"] = httpVersion,
             ["headers"] = Headers(headers),
             ["queryString"] = new JsonArray(),
             ["cookies"] = new JsonArray(),
@@ -41,6 +42,12 @@ public sealed class HarBuilder
         var content = new JsonObject { ["size"] = responseText is null ? 0 : Encoding.UTF8.GetByteCount(responseText), ["mimeType"] = mimeType ?? "text/plain" };
         if (responseText is not null)
             content["text"] = responseText;
+        if (responseBody is not null)
+        {
+            content["size"] = responseBody.Length;
+            content["text"] = Convert.ToBase64String(responseBody);
+            content["encoding"] = "base64";
+        }
         var entry = new JsonObject
         {
             ["startedDateTime"] = Origin.AddMilliseconds(atMs).ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),
@@ -50,7 +57,7 @@ public sealed class HarBuilder
             {
                 ["status"] = status,
                 ["statusText"] = "",
-                ["httpVersion"] = "HTTP/1.1",
+                ["httpVersion"] = httpVersion,
                 ["headers"] = Headers(responseHeaders),
                 ["cookies"] = new JsonArray(),
                 ["content"] = content,
@@ -63,6 +70,10 @@ public sealed class HarBuilder
         };
         if (connection is not null)
             entry["_connectionId"] = connection;
+        if (stream is not null)
+            entry["_stream"] = stream;
+        if (grpcStatus is not null)
+            entry["_grpc"] = new JsonObject { ["status"] = grpcStatus };
         if (truncated)
             entry["_truncated"] = true;
         if (incomplete)

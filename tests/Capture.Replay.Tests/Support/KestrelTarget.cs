@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -20,7 +21,8 @@ public sealed class KestrelTarget : IAsyncDisposable
     KestrelTarget(WebApplication app, Uri baseUri) { _app = app; BaseUri = baseUri; }
 
     /// <summary>Starts the server; with <paramref name="certificate"/> it speaks https only.</summary>
-    public static async Task<KestrelTarget> StartAsync(RequestDelegate handler, X509Certificate2? certificate = null)
+    /// <param name="protocols">What Kestrel speaks (default HTTP/1.1 and, over TLS, HTTP/2 by ALPN); Http2 alone without a certificate is h2c.</param>
+    public static async Task<KestrelTarget> StartAsync(RequestDelegate handler, X509Certificate2? certificate = null, HttpProtocols? protocols = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -29,6 +31,8 @@ public sealed class KestrelTarget : IAsyncDisposable
             k.Limits.MaxRequestBodySize = null;
             k.Listen(IPAddress.Loopback, 0, listen =>
             {
+                if (protocols is { } p)
+                    listen.Protocols = p;
                 if (certificate is not null)
                     listen.UseHttps(certificate);
             });
