@@ -1,3 +1,4 @@
+using Capture.Traffic.Grpc;
 using Capture.Format;
 using Capture.Traffic.Har;
 using Capture.Traffic.Reassembly;
@@ -40,6 +41,7 @@ public static class CapturePlanReader
         var request = exchange.Request!;
         var response = exchange.Response;
         ulong endNs = response?.LastByteNs ?? 0;
+        GrpcCall? grpc = exchange.Http2 is null ? null : GrpcCall.From(exchange);
         return new ReplayRequest
         {
             Index = index,
@@ -54,15 +56,20 @@ public static class CapturePlanReader
                     response.StatusCode,
                     response.Headers.Select(h => new HeaderField(h.Name, h.Value)).ToList(),
                     exchange.DecodedResponseBody().ToArray(),
-                    response.GetHeader("Content-Type")),
+                    response.GetHeader("Content-Type"))
+                {
+                    // The traffic library's reading of a gRPC answer: status from the trailers, or a trailers-only HEADERS.
+                    GrpcStatus = grpc?.Status,
+                    GrpcMessage = grpc?.StatusMessage,
+                },
             StartedAt = header.ToWallClock(exchange.StartNs),
             RecordedMilliseconds = endNs > request.FirstByteNs ? (endNs - request.FirstByteNs) / 1e6 : null,
             ConnectionId = RecordedConnection.Key(exchange.Connection.Host, exchange.Connection.ConnectionId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             Pid = exchange.Connection.Pid,
             Incomplete = exchange.Incomplete,
             Truncated = exchange.Truncated,
-            // HTTP/1.x here; HTTP/2 exchanges (with their stream id and gRPC status) come from the traffic library's h2 view.
             HttpVersion = RecordedHttpVersion.Parse(request.Version),
+            StreamId = exchange.Http2?.StreamId,
         };
     }
 }

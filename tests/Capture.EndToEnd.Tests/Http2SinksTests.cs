@@ -94,6 +94,12 @@ public class Http2SinksTests
         Assert.Equal([["/hello"], ["/big/300000"], ["/echo"]], PcapTshark.Fields(pcap, "http2.headers.path", decodeAs, "http2.headers.path"));
         Assert.Equal(3, PcapTshark.Fields(pcap, "http2.headers.status == 200", decodeAs, "http2.streamid").Count);
         Assert.NotEmpty(tshark);
+
+        // Replayed from the capture against a fresh copy of the (h2c-only) server: HTTP/1.1 would be refused there.
+        await using var fresh = await H2cServer.StartAsync();
+        var replay = await CaptureCli.RunAsync("replay", result.CapturePath, "--target", $"http://127.0.0.1:{fresh.Port}", "--max");
+        Assert.True(replay.ExitCode == 0, replay.Stdout + replay.Stderr);
+        Assert.Contains("3 matched", replay.Stdout);
     }
 
     [Fact]
@@ -198,6 +204,13 @@ public class Http2SinksTests
         string same = sent.CalculateSize().ToString(CultureInfo.InvariantCulture);
         Assert.True(lengths.Count(l => l == "4") == 2 && lengths.Count(l => l == same) == 2, string.Join(' ', lengths));
         Assert.NotEmpty(tshark);
+
+        // Replayed from the capture against a fresh server: the same statuses (the NOT_FOUND too) and messages, routes named by gRPC method.
+        await using var fresh = await H2cServer.StartAsync();
+        var replay = await CaptureCli.RunAsync("replay", result.CapturePath, "--target", $"http://127.0.0.1:{fresh.Port}", "--max",
+            "--proto-descriptors", scratch.File("catalog.pb"));
+        Assert.True(replay.ExitCode == 0, replay.Stdout + replay.Stderr);
+        Assert.Contains("gRPC test.echo.v1.Echo/Fail", replay.Stdout);
 
         var bad = await CaptureCli.RunAsync("har", result.CapturePath, "-o", scratch.File("x.har"), "--proto-descriptors", scratch.File("catalog.proto"));
         Assert.Equal(3, bad.ExitCode);
