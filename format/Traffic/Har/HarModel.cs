@@ -62,6 +62,13 @@ public sealed class HarEntry
     public bool? Malformed { get; set; }
     /// <summary>The connection switched protocols (101) or became a CONNECT tunnel after this exchange.</summary>
     public bool? Upgraded { get; set; }
+
+    /// <summary>Gives back the temporary files of spilled bodies once the entry is written.</summary>
+    internal void ReleaseBodies()
+    {
+        Request.PostData?._body.Release();
+        Response.Content._body.Release();
+    }
 }
 
 public sealed class HarRequest

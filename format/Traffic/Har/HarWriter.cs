@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using Capture.Traffic.Http;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -11,6 +13,8 @@ namespace Capture.Traffic.Har;
 public sealed class HarWriter : IDisposable
 {
     private const int FlushThresholdBytes = 256 * 1024;
+    // How much of a spilled body goes into the JSON at a time.
+    private const int SegmentBytes = 64 * 1024;
 
     private readonly Stream _stream;
     private readonly Utf8JsonWriter _json;
@@ -240,12 +244,47 @@ public sealed class HarWriter : IDisposable
     /// <summary>A body straight from its bytes when it has not become a string: no UTF-16 round trip.</summary>
     private void WriteBodyText(LazyBodyText body)
     {
-        if (!body.TryGetBytes(out var bytes, out bool base64))
+        if (body.TryGetSpilled(out var spilled, out bool spilledBase64))
+            WriteSpilledText(spilled, spilledBase64);
+        else if (!body.TryGetBytes(out var bytes, out bool base64))
             WriteOptional(Names.text, body.Text);
         else if (base64)
             _json.WriteBase64String(Names.text, bytes.Span);
         else
             _json.WriteString(Names.text, bytes.Span);
+    }
+
+    /// <summary>
+    /// A spilled body as one JSON string written in segments, flushed to the stream as it goes: neither
+    /// the body nor its JSON text is ever whole in memory. The bytes come out as WriteString would write them.
+    /// </summary>
+    private void WriteSpilledText(SpilledBody body, bool base64)
+    {
+        var j = _json;
+        j.WritePropertyName(Names.text);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(SegmentBytes);
+        try
+        {
+            using var stream = body.OpenRead();
+            int read;
+            while ((read = stream.Read(buffer, 0, SegmentBytes)) > 0)
+            {
+                if (base64)
+                    j.WriteBase64StringSegment(buffer.AsSpan(0, read), isFinalSegment: false);
+                else
+                    j.WriteStringValueSegment(buffer.AsSpan(0, read), isFinalSegment: false);
+                if (j.BytesPending > FlushThresholdBytes)
+                    j.Flush();
+            }
+            if (base64)
+                j.WriteBase64StringSegment([], isFinalSegment: true);
+            else
+                j.WriteStringValueSegment(ReadOnlySpan<byte>.Empty, isFinalSegment: true);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private void WriteOptional(JsonEncodedText name, string? value)

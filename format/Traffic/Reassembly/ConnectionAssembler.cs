@@ -107,7 +107,7 @@ internal sealed class ConnectionAssembler : IStreamConsumer, IHttpMessageSink, I
             return;
         }
         EnsureParsers(direction, data.Span);
-        ParserFor(direction).Feed(data, timestampNs);
+        ParserFor(direction).Feed(data.Span, timestampNs);
     }
 
     void IStreamConsumer.OnGap(Direction direction, long bytes, ulong timestampNs)
@@ -135,10 +135,15 @@ internal sealed class ConnectionAssembler : IStreamConsumer, IHttpMessageSink, I
             OnResponse(message);
     }
 
+    /// <summary>Frees the parsers' buffers; exchanges never handed out (a conversion that stopped early) are disposed with them.</summary>
     public void Dispose()
     {
         _requestParser?.Dispose();
         _responseParser?.Dispose();
+        while (_answered.TryDequeue(out var exchange))
+            exchange.Dispose();
+        while (_unanswered.TryDequeue(out var exchange))
+            exchange.Dispose();
     }
 
     private void OnRequest(HttpMessage request)
