@@ -60,8 +60,9 @@ public sealed class HarWriter : IDisposable
         j.WriteStartObject();
         if (entry.PageRef is not null)
             j.WriteString(Names.pageref, entry.PageRef);
-        j.WriteString(Names.startedDateTime, FormatDate(entry.StartedDateTime));
-        j.WriteNumber(Names.time, Round(entry.Time));
+        Span<byte> date = stackalloc byte[DateLength];
+        j.WriteString(Names.startedDateTime, FormatDate(entry.StartedDateTime, date));
+        WriteMs(Names.time, entry.Time);
         j.WritePropertyName(Names.request);
         WriteRequest(entry.Request);
         j.WritePropertyName(Names.response);
@@ -117,6 +118,38 @@ public sealed class HarWriter : IDisposable
     /// <summary>ISO 8601 in UTC with microseconds, which every HAR reader (and har-validator's pattern) accepts.</summary>
     public static string FormatDate(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    private const int DateLength = 27; // yyyy-MM-ddTHH:mm:ss.ffffffZ
+
+    /// <summary>The same text as <see cref="FormatDate(DateTimeOffset)"/>, as UTF-8 without a string: it is written once per entry.</summary>
+    private static ReadOnlySpan<byte> FormatDate(DateTimeOffset time, Span<byte> into)
+    {
+        var utc = time.UtcDateTime;
+        Digits(into[..4], utc.Year);
+        into[4] = (byte)'-';
+        Digits(into.Slice(5, 2), utc.Month);
+        into[7] = (byte)'-';
+        Digits(into.Slice(8, 2), utc.Day);
+        into[10] = (byte)'T';
+        Digits(into.Slice(11, 2), utc.Hour);
+        into[13] = (byte)':';
+        Digits(into.Slice(14, 2), utc.Minute);
+        into[16] = (byte)':';
+        Digits(into.Slice(17, 2), utc.Second);
+        into[19] = (byte)'.';
+        Digits(into.Slice(20, 6), (int)(utc.Ticks % TimeSpan.TicksPerSecond / 10));
+        into[26] = (byte)'Z';
+        return into[..DateLength];
+    }
+
+    private static void Digits(Span<byte> into, int value)
+    {
+        for (int i = into.Length - 1; i >= 0; i--)
+        {
+            into[i] = (byte)('0' + value % 10);
+            value /= 10;
+        }
+    }
 
     private void WriteCreator(HarCreator creator)
     {
@@ -193,13 +226,13 @@ public sealed class HarWriter : IDisposable
     {
         var j = _json;
         j.WriteStartObject();
-        j.WriteNumber(Names.blocked, Round(t.Blocked));
-        j.WriteNumber(Names.dns, Round(t.Dns));
-        j.WriteNumber(Names.connect, Round(t.Connect));
-        j.WriteNumber(Names.send, Round(t.Send));
-        j.WriteNumber(Names.wait, Round(t.Wait));
-        j.WriteNumber(Names.receive, Round(t.Receive));
-        j.WriteNumber(Names.ssl, Round(t.Ssl));
+        WriteMs(Names.blocked, t.Blocked);
+        WriteMs(Names.dns, t.Dns);
+        WriteMs(Names.connect, t.Connect);
+        WriteMs(Names.send, t.Send);
+        WriteMs(Names.wait, t.Wait);
+        WriteMs(Names.receive, t.Receive);
+        WriteMs(Names.ssl, t.Ssl);
         WriteOptional(Names.comment, t.Comment);
         j.WriteEndObject();
     }
@@ -250,8 +283,20 @@ public sealed class HarWriter : IDisposable
             WriteOptional(Names.text, body.Text);
         else if (base64)
             _json.WriteBase64String(Names.text, bytes.Span);
+        else if (AsciiJsonString.Applies(bytes.Span))
+            WriteAsciiText(bytes.Span);
         else
             _json.WriteString(Names.text, bytes.Span);
+    }
+
+    /// <summary>An ASCII body (most JSON APIs) escaped by <see cref="AsciiJsonString"/>: the same bytes, faster.</summary>
+    private void WriteAsciiText(ReadOnlySpan<byte> text)
+    {
+        byte[] escaped = ArrayPool<byte>.Shared.Rent(AsciiJsonString.MaxLength(text.Length));
+        int length = AsciiJsonString.Write(text, escaped);
+        _json.WritePropertyName(Names.text);
+        _json.WriteRawValue(escaped.AsSpan(0, length), skipInputValidation: true);
+        ArrayPool<byte>.Shared.Return(escaped);
     }
 
     /// <summary>
@@ -293,8 +338,19 @@ public sealed class HarWriter : IDisposable
             _json.WriteString(name, value);
     }
 
-    /// <summary>Microsecond resolution is plenty; it also keeps the numbers short.</summary>
-    private static double Round(double ms) => Math.Round(ms, 3);
+    /// <summary>Milliseconds rounded to microseconds: plenty, and it keeps the numbers short.</summary>
+    private void WriteMs(JsonEncodedText name, double ms)
+    {
+        double rounded = Math.Round(ms, 3);
+        Span<byte> text = stackalloc byte[MillisecondText.MaxLength];
+        if (!MillisecondText.TryFormat(rounded, text, out int length))
+        {
+            _json.WriteNumber(name, rounded);
+            return;
+        }
+        _json.WritePropertyName(name);
+        _json.WriteRawValue(text[..length], skipInputValidation: true);
+    }
 
     /// <summary>Property names encoded once: the writer then copies bytes instead of transcoding names for every entry.</summary>
     private static class Names

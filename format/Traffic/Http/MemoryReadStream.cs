@@ -1,15 +1,10 @@
 namespace Capture.Traffic.Http;
 
 /// <summary>A read-only stream over memory without copying it into a byte[] first.</summary>
-internal sealed class MemoryReadStream(ReadOnlyMemory<byte> memory) : Stream
+internal sealed class MemoryReadStream(ReadOnlyMemory<byte> memory) : ForwardOnlyReadStream
 {
     private int _position;
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => memory.Length;
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
     public override int Read(Span<byte> buffer)
     {
         int n = Math.Min(buffer.Length, memory.Length - _position);
@@ -17,8 +12,4 @@ internal sealed class MemoryReadStream(ReadOnlyMemory<byte> memory) : Stream
         _position += n;
         return n;
     }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

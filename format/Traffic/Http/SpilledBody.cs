@@ -113,15 +113,10 @@ public sealed class SpilledBody : IDisposable
         _buffered = 0;
     }
 
-    private sealed class Reader(SpilledBody body) : Stream
+    private sealed class Reader(SpilledBody body) : ForwardOnlyReadStream
     {
         private long _position;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
         public override long Length => body.Length;
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
         public override int Read(Span<byte> buffer)
         {
             int wanted = (int)Math.Min(buffer.Length, body._written - _position);
@@ -131,9 +126,5 @@ public sealed class SpilledBody : IDisposable
             _position += read;
             return read;
         }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
