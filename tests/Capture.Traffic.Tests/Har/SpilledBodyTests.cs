@@ -19,9 +19,9 @@ public sealed class SpilledBodyTests : IDisposable
 
     private HarConversionOptions Spilling(int overBytes) => new()
     {
-        Extractor = HarConversionOptions.StreamingBodies with
+        Extractor = ExtractorOptions.StreamingBodies with
         {
-            Parser = HarConversionOptions.StreamingBodies.Parser with { SpillBodiesOverBytes = overBytes, SpillDirectory = _spillDirectory },
+            Parser = ExtractorOptions.StreamingBodies.Parser with { SpillBodiesOverBytes = overBytes, SpillDirectory = _spillDirectory },
         },
     };
 
