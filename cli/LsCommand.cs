@@ -60,13 +60,17 @@ public static class LsCommand
     /// </summary>
     internal static void List(CaptureReader reader, ExchangeFilter filter, bool follow, Action<ExchangeLine, bool> print, CancellationToken stop)
     {
-        var extractor = new ExchangeExtractor(reader.Header, []);
+        // Bodies past 1 MiB go to temporary files, so a capture of large uploads lists in little memory.
+        var extractor = new ExchangeExtractor(reader.Header, [], ExtractorOptions.StreamingBodies);
         void PrintReady()
         {
             bool manyHosts = extractor.DeclaredHosts.Select(h => h.HostName).Distinct().Skip(1).Any();
             foreach (var exchange in extractor.TakeReady())
+            {
+                using var done = exchange; // gives back its spilled bodies
                 if (exchange.Request is not null && filter.Matches(exchange))
                     print(ExchangeLine.From(exchange, reader.Header), manyHosts);
+            }
         }
         while (!stop.IsCancellationRequested)
         {

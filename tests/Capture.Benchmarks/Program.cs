@@ -9,6 +9,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["pcap"] = PcapBenchmark.Run,
     ["replay"] = ReplayBenchmark.Run,
     ["har"] = HarBenchmark.Run,
+    ["har-memory"] = HarMemoryBenchmark.Run,
     ["http2"] = Http2Benchmark.Run,
     ["merge"] = MergeBenchmark.Run,
 };

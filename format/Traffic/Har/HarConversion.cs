@@ -25,6 +25,7 @@ public static class HarConversion
         {
             foreach (var exchange in extractor.ExchangesInStartOrder())
             {
+                using var owned = exchange; // its spilled bodies (temporary files) go once it is written or skipped
                 if (!options.Filter.Matches(exchange))
                 {
                     filtered++;
@@ -41,14 +42,22 @@ public static class HarConversion
                     entry = builder.Build(exchange);
                     redactor?.Redact(entry);
                 }
-                catch (Exception e) when (e is not OutOfMemoryException)
+                catch (Exception e) when (e is not OutOfMemoryException and not IOException)
                 {
                     // One exchange the builder cannot describe must not cost the rest of the capture.
                     // Counted, so tests (which expect zero) still catch the bug behind it.
+                    // (An IOException is the machine's: a full disk while decoding a spilled body.)
                     failed++;
                     continue;
                 }
-                writer.WriteEntry(entry);
+                try
+                {
+                    writer.WriteEntry(entry);
+                }
+                finally
+                {
+                    entry.ReleaseBodies();
+                }
                 written++;
                 if (exchange.Incomplete) incomplete++;
                 if (exchange.Malformed) malformed++;

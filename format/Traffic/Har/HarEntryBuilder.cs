@@ -68,12 +68,12 @@ public sealed class HarEntryBuilder(CaptureHeader header, Capture.Traffic.Grpc.P
             Headers = Headers(request),
             QueryString = UrlParts.QueryString(request.Target),
             HeadersSize = request.HeadSize,
-            BodySize = request.Body.Length,
+            BodySize = request.BodyLength,
         };
         foreach (var h in request.Headers)
             if (h.Name.Equals("Cookie", StringComparison.OrdinalIgnoreCase))
                 har.Cookies.AddRange(CookieParser.FromCookieHeader(h.Value));
-        if (request.Body.Length > 0 || request.GetHeader("Content-Type") is not null && request.GapBytes > 0)
+        if (request.BodyLength > 0 || request.GetHeader("Content-Type") is not null && request.GapBytes > 0)
             har.PostData = BuildPostData(request);
         return har;
     }
@@ -81,10 +81,10 @@ public sealed class HarEntryBuilder(CaptureHeader header, Capture.Traffic.Grpc.P
     private static HarPostData BuildPostData(HttpMessage request)
     {
         string mimeType = request.GetHeader("Content-Type") ?? UnknownMimeType;
-        ContentDecoder.TryDecode(request.Body, request.GetHeader("Content-Encoding"), out var body);
-        bool text = BodyText.IsText(body.Span, mimeType);
+        var body = DecodedBody.Of(request);
+        bool text = body.IsText(mimeType);
         var post = new HarPostData { MimeType = mimeType, Encoding = text ? null : "base64" };
-        post._body.SetBytes(body, base64: !text);
+        body.SetAsText(ref post._body, base64: !text);
         if (text && mimeType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
             post.Params = UrlParts.FormPairs(post.Text!).Select(p => new HarParam { Name = p.Name, Value = p.Value }).ToList();
         return post;
@@ -100,7 +100,7 @@ public sealed class HarEntryBuilder(CaptureHeader header, Capture.Traffic.Grpc.P
             Headers = Headers(response),
             RedirectUrl = response.GetHeader("Location") ?? "",
             HeadersSize = response.HeadSize,
-            BodySize = response.Body.Length,
+            BodySize = response.BodyLength,
         };
         foreach (var h in response.Headers)
             if (h.Name.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase))
@@ -108,18 +108,18 @@ public sealed class HarEntryBuilder(CaptureHeader header, Capture.Traffic.Grpc.P
 
         string mimeType = response.GetHeader("Content-Type") ?? UnknownMimeType;
         string? contentEncoding = response.GetHeader("Content-Encoding");
-        bool decoded = ContentDecoder.TryDecode(response.Body, contentEncoding, out var body);
+        var body = DecodedBody.Of(response);
         har.Content = new HarContent { Size = body.Length, MimeType = mimeType };
         if (!body.IsEmpty)
         {
-            bool text = BodyText.IsText(body.Span, mimeType);
+            bool text = body.IsText(mimeType);
             har.Content.Encoding = text ? null : "base64";
-            har.Content._body.SetBytes(body, base64: !text);
+            body.SetAsText(ref har.Content._body, base64: !text);
         }
-        if (ContentDecoder.IsEncoded(contentEncoding) && !response.Body.IsEmpty)
+        if (ContentDecoder.IsEncoded(contentEncoding) && response.BodyLength > 0)
         {
-            if (decoded)
-                har.Content.Compression = body.Length - response.Body.Length;
+            if (body.Decoded)
+                har.Content.Compression = body.Length - response.BodyLength;
             else
                 har.Content.Comment = $"body could not be decoded ({contentEncoding}); text holds the encoded bytes";
         }

@@ -74,6 +74,13 @@ public sealed class HarEntry
     public string? StreamReset { get; set; }
     /// <summary>The gRPC call ("_grpc") when the exchange carried application/grpc.</summary>
     public HarGrpc? Grpc { get; set; }
+
+    /// <summary>Gives back the temporary files of spilled bodies once the entry is written.</summary>
+    internal void ReleaseBodies()
+    {
+        Request.PostData?._body.Release();
+        Response.Content._body.Release();
+    }
 }
 
 public sealed class HarRequest

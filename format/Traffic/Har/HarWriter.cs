@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using Capture.Traffic.Http;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Capture.Format.Records;
@@ -12,6 +14,8 @@ namespace Capture.Traffic.Har;
 public sealed partial class HarWriter : IDisposable
 {
     private const int FlushThresholdBytes = 256 * 1024;
+    // How much of a spilled body goes into the JSON at a time.
+    private const int SegmentBytes = 64 * 1024;
 
     private readonly Stream _stream;
     private readonly Utf8JsonWriter _json;
@@ -57,8 +61,9 @@ public sealed partial class HarWriter : IDisposable
         j.WriteStartObject();
         if (entry.PageRef is not null)
             j.WriteString(Names.pageref, entry.PageRef);
-        j.WriteString(Names.startedDateTime, FormatDate(entry.StartedDateTime));
-        j.WriteNumber(Names.time, Round(entry.Time));
+        Span<byte> date = stackalloc byte[DateLength];
+        j.WriteString(Names.startedDateTime, FormatDate(entry.StartedDateTime, date));
+        WriteMs(Names.time, entry.Time);
         j.WritePropertyName(Names.request);
         WriteRequest(entry.Request);
         j.WritePropertyName(Names.response);
@@ -117,6 +122,38 @@ public sealed partial class HarWriter : IDisposable
     /// <summary>ISO 8601 in UTC with microseconds, which every HAR reader (and har-validator's pattern) accepts.</summary>
     public static string FormatDate(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    private const int DateLength = 27; // yyyy-MM-ddTHH:mm:ss.ffffffZ
+
+    /// <summary>The same text as <see cref="FormatDate(DateTimeOffset)"/>, as UTF-8 without a string: it is written once per entry.</summary>
+    private static ReadOnlySpan<byte> FormatDate(DateTimeOffset time, Span<byte> into)
+    {
+        var utc = time.UtcDateTime;
+        Digits(into[..4], utc.Year);
+        into[4] = (byte)'-';
+        Digits(into.Slice(5, 2), utc.Month);
+        into[7] = (byte)'-';
+        Digits(into.Slice(8, 2), utc.Day);
+        into[10] = (byte)'T';
+        Digits(into.Slice(11, 2), utc.Hour);
+        into[13] = (byte)':';
+        Digits(into.Slice(14, 2), utc.Minute);
+        into[16] = (byte)':';
+        Digits(into.Slice(17, 2), utc.Second);
+        into[19] = (byte)'.';
+        Digits(into.Slice(20, 6), (int)(utc.Ticks % TimeSpan.TicksPerSecond / 10));
+        into[26] = (byte)'Z';
+        return into[..DateLength];
+    }
+
+    private static void Digits(Span<byte> into, int value)
+    {
+        for (int i = into.Length - 1; i >= 0; i--)
+        {
+            into[i] = (byte)('0' + value % 10);
+            value /= 10;
+        }
+    }
 
     private void WriteCreator(HarCreator creator)
     {
@@ -193,13 +230,13 @@ public sealed partial class HarWriter : IDisposable
     {
         var j = _json;
         j.WriteStartObject();
-        j.WriteNumber(Names.blocked, Round(t.Blocked));
-        j.WriteNumber(Names.dns, Round(t.Dns));
-        j.WriteNumber(Names.connect, Round(t.Connect));
-        j.WriteNumber(Names.send, Round(t.Send));
-        j.WriteNumber(Names.wait, Round(t.Wait));
-        j.WriteNumber(Names.receive, Round(t.Receive));
-        j.WriteNumber(Names.ssl, Round(t.Ssl));
+        WriteMs(Names.blocked, t.Blocked);
+        WriteMs(Names.dns, t.Dns);
+        WriteMs(Names.connect, t.Connect);
+        WriteMs(Names.send, t.Send);
+        WriteMs(Names.wait, t.Wait);
+        WriteMs(Names.receive, t.Receive);
+        WriteMs(Names.ssl, t.Ssl);
         WriteOptional(Names.comment, t.Comment);
         j.WriteEndObject();
     }
@@ -244,10 +281,14 @@ public sealed partial class HarWriter : IDisposable
     /// <summary>A body straight from its bytes when it has not become a string: no UTF-16 round trip.</summary>
     private void WriteBodyText(LazyBodyText body)
     {
-        if (!body.TryGetBytes(out var bytes, out bool base64))
+        if (body.TryGetSpilled(out var spilled, out bool spilledBase64))
+            WriteSpilledText(spilled, spilledBase64);
+        else if (!body.TryGetBytes(out var bytes, out bool base64))
             WriteOptional(Names.text, body.Text);
         else if (base64)
             _json.WriteBase64String(Names.text, bytes.Span);
+        else if (AsciiJsonString.Applies(bytes.Span))
+            WriteAsciiText(bytes.Span);
         else
             _json.WriteString(Names.text, bytes.Span);
     }
@@ -260,14 +301,68 @@ public sealed partial class HarWriter : IDisposable
         _json.WriteString(Names.Ucgroup, c.Cgroup);
     }
 
+    /// <summary>An ASCII body (most JSON APIs) escaped by <see cref="AsciiJsonString"/>: the same bytes, faster.</summary>
+    private void WriteAsciiText(ReadOnlySpan<byte> text)
+    {
+        byte[] escaped = ArrayPool<byte>.Shared.Rent(AsciiJsonString.MaxLength(text.Length));
+        int length = AsciiJsonString.Write(text, escaped);
+        _json.WritePropertyName(Names.text);
+        _json.WriteRawValue(escaped.AsSpan(0, length), skipInputValidation: true);
+        ArrayPool<byte>.Shared.Return(escaped);
+    }
+
+    /// <summary>
+    /// A spilled body as one JSON string written in segments, flushed to the stream as it goes: neither
+    /// the body nor its JSON text is ever whole in memory. The bytes come out as WriteString would write them.
+    /// </summary>
+    private void WriteSpilledText(SpilledBody body, bool base64)
+    {
+        var j = _json;
+        j.WritePropertyName(Names.text);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(SegmentBytes);
+        try
+        {
+            using var stream = body.OpenRead();
+            int read;
+            while ((read = stream.Read(buffer, 0, SegmentBytes)) > 0)
+            {
+                if (base64)
+                    j.WriteBase64StringSegment(buffer.AsSpan(0, read), isFinalSegment: false);
+                else
+                    j.WriteStringValueSegment(buffer.AsSpan(0, read), isFinalSegment: false);
+                if (j.BytesPending > FlushThresholdBytes)
+                    j.Flush();
+            }
+            if (base64)
+                j.WriteBase64StringSegment([], isFinalSegment: true);
+            else
+                j.WriteStringValueSegment(ReadOnlySpan<byte>.Empty, isFinalSegment: true);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     private void WriteOptional(JsonEncodedText name, string? value)
     {
         if (value is not null)
             _json.WriteString(name, value);
     }
 
-    /// <summary>Microsecond resolution is plenty; it also keeps the numbers short.</summary>
-    private static double Round(double ms) => Math.Round(ms, 3);
+    /// <summary>Milliseconds rounded to microseconds: plenty, and it keeps the numbers short.</summary>
+    private void WriteMs(JsonEncodedText name, double ms)
+    {
+        double rounded = Math.Round(ms, 3);
+        Span<byte> text = stackalloc byte[MillisecondText.MaxLength];
+        if (!MillisecondText.TryFormat(rounded, text, out int length))
+        {
+            _json.WriteNumber(name, rounded);
+            return;
+        }
+        _json.WritePropertyName(name);
+        _json.WriteRawValue(text[..length], skipInputValidation: true);
+    }
 
     /// <summary>Property names encoded once: the writer then copies bytes instead of transcoding names for every entry.</summary>
     private static class Names

@@ -5,6 +5,11 @@ namespace Capture.Traffic.Http;
 /// <summary>Undoes Content-Encoding (gzip, x-gzip, deflate, br, identity), last coding first.</summary>
 public static class ContentDecoder
 {
+    /// <summary>The most a spilled body may decode to (it stays a file, so only the disk bounds it).</summary>
+    public const long MaxSpilledDecodedBytes = int.MaxValue;
+
+    private delegate void ByteSink(ReadOnlySpan<byte> data);
+
     /// <summary>
     /// Decodes <paramref name="body"/>. Returns false (and the body unchanged) when a coding is unknown
     /// or the data does not decode, for example because bytes are missing.
@@ -14,25 +19,47 @@ public static class ContentDecoder
         decoded = body;
         if (string.IsNullOrWhiteSpace(contentEncoding) || body.IsEmpty)
             return true;
-        var codings = contentEncoding.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         ReadOnlyMemory<byte> current = body;
-        for (int i = codings.Length - 1; i >= 0; i--)
+        foreach (string coding in LastFirst(contentEncoding))
         {
-            string coding = codings[i].ToLowerInvariant();
             if (coding == "identity")
                 continue;
-            byte[]? next = coding switch
-            {
-                "gzip" or "x-gzip" => Inflate(current, m => new GZipStream(m, CompressionMode.Decompress), maxDecodedBytes),
-                // "deflate" is meant to be zlib-wrapped (RFC 9110 8.4.1.2) but some servers send raw deflate.
-                "deflate" => Inflate(current, m => new ZLibStream(m, CompressionMode.Decompress), maxDecodedBytes)
-                             ?? Inflate(current, m => new DeflateStream(m, CompressionMode.Decompress), maxDecodedBytes),
-                "br" => Inflate(current, m => new BrotliStream(m, CompressionMode.Decompress), maxDecodedBytes),
-                _ => null,
-            };
-            if (next is null)
+            var input = current;
+            using var output = new MemoryStream(Math.Min(input.Length * 4, 1 << 20));
+            if (!TryDecodeOne(coding, () => new MemoryReadStream(input), maxDecodedBytes, () => output.SetLength(0), data => output.Write(data)))
                 return false;
-            current = next;
+            current = output.ToArray();
+        }
+        decoded = current;
+        return true;
+    }
+
+    /// <summary>
+    /// Decodes a spilled body from file to file, a buffer at a time. <paramref name="decoded"/> is
+    /// <paramref name="body"/> itself when there is nothing to undo, else a new spilled body the caller
+    /// disposes (in the same directory). Returns false (and the body itself) when a coding is unknown or the data does not decode.
+    /// </summary>
+    public static bool TryDecode(SpilledBody body, string? contentEncoding, out SpilledBody decoded, long maxDecodedBytes = MaxSpilledDecodedBytes)
+    {
+        decoded = body;
+        if (string.IsNullOrWhiteSpace(contentEncoding) || body.Length == 0)
+            return true;
+        SpilledBody current = body;
+        foreach (string coding in LastFirst(contentEncoding))
+        {
+            if (coding == "identity")
+                continue;
+            var input = current;
+            var output = SpilledBody.Create(body.Directory);
+            bool ok = TryDecodeOne(coding, input.OpenRead, maxDecodedBytes, () => { output.Dispose(); output = SpilledBody.Create(body.Directory); }, data => output.Append(data));
+            if (current != body)
+                current.Dispose();
+            if (!ok)
+            {
+                output.Dispose();
+                return false;
+            }
+            current = output;
         }
         decoded = current;
         return true;
@@ -42,58 +69,67 @@ public static class ContentDecoder
     public static bool IsEncoded(string? contentEncoding) =>
         !string.IsNullOrWhiteSpace(contentEncoding) && !contentEncoding.Trim().Equals("identity", StringComparison.OrdinalIgnoreCase);
 
-    private static byte[]? Inflate(ReadOnlyMemory<byte> input, Func<Stream, Stream> open, int maxBytes)
+    private static IEnumerable<string> LastFirst(string contentEncoding)
+    {
+        var codings = contentEncoding.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        for (int i = codings.Length - 1; i >= 0; i--)
+            yield return codings[i].ToLowerInvariant();
+    }
+
+    /// <summary>One coding, from a fresh input stream into <paramref name="write"/>; <paramref name="restart"/> empties the output before a second try.</summary>
+    private static bool TryDecodeOne(string coding, Func<Stream> open, long maxBytes, Action restart, ByteSink write) => coding switch
+    {
+        "gzip" or "x-gzip" => Inflate(open(), s => new GZipStream(s, CompressionMode.Decompress), maxBytes, write),
+        // "deflate" is meant to be zlib-wrapped (RFC 9110 8.4.1.2) but some servers send raw deflate.
+        "deflate" => Inflate(open(), s => new ZLibStream(s, CompressionMode.Decompress), maxBytes, write)
+                     || Restarted(restart) && Inflate(open(), s => new DeflateStream(s, CompressionMode.Decompress), maxBytes, write),
+        "br" => Inflate(open(), s => new BrotliStream(s, CompressionMode.Decompress), maxBytes, write),
+        _ => false,
+    };
+
+    private static bool Restarted(Action restart)
+    {
+        restart();
+        return true;
+    }
+
+    /// <summary>Bad data ends the decoding with false; a failure to write the output (a full disk) is not bad data and propagates.</summary>
+    private static bool Inflate(Stream input, Func<Stream, Stream> open, long maxBytes, ByteSink write)
+    {
+        using var source = input;
+        using var decoder = open(source);
+        var buffer = new byte[16 * 1024];
+        long total = 0;
+        int read;
+        while ((read = ReadDecoded(decoder, buffer)) > 0)
+        {
+            total += read;
+            if (total > maxBytes)
+                return false;
+            write(buffer.AsSpan(0, read));
+        }
+        return read == 0;
+    }
+
+    /// <summary>Bytes read, 0 at the end, -1 when the data does not decode.</summary>
+    private static int ReadDecoded(Stream decoder, byte[] buffer)
     {
         try
         {
-            using var source = new ReadOnlyMemoryStream(input);
-            using var decoder = open(source);
-            using var output = new MemoryStream(Math.Min(input.Length * 4, 1 << 20));
-            var buffer = new byte[16 * 1024];
-            int read;
-            while ((read = decoder.Read(buffer)) > 0)
-            {
-                if (output.Length + read > maxBytes)
-                    return null;
-                output.Write(buffer, 0, read);
-            }
-            return output.ToArray();
+            return decoder.Read(buffer);
         }
         catch (InvalidDataException)
         {
-            return null;
+            return -1;
         }
         catch (IOException)
         {
-            return null;
+            return -1;
         }
         catch (InvalidOperationException)
         {
             // BrotliStream reports bad data this way.
-            return null;
+            return -1;
         }
-    }
-
-    /// <summary>A read-only stream over memory without copying it into a byte[] first.</summary>
-    private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> memory) : Stream
-    {
-        private int _position;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => memory.Length;
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override int Read(Span<byte> buffer)
-        {
-            int n = Math.Min(buffer.Length, memory.Length - _position);
-            memory.Span.Slice(_position, n).CopyTo(buffer);
-            _position += n;
-            return n;
-        }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

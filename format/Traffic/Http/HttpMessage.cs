@@ -23,8 +23,18 @@ public sealed class HttpMessage
 
     /// <summary>Bytes from the start line up to and including the blank line that ends the head.</summary>
     public int HeadSize { get; internal set; }
-    /// <summary>The body with transfer coding removed, still content-encoded. Missing gap bytes are not in here.</summary>
+    /// <summary>
+    /// The body with transfer coding removed, still content-encoded. Missing gap bytes are not in here.
+    /// Empty when the body was spilled to a file (see <see cref="SpilledBody"/>).
+    /// </summary>
     public ReadOnlyMemory<byte> Body { get; internal set; }
+    /// <summary>
+    /// The body (as <see cref="Body"/> would hold it) when it was larger than
+    /// <see cref="HttpParserOptions.SpillBodiesOverBytes"/>: in a temporary file until the exchange is disposed.
+    /// </summary>
+    public SpilledBody? SpilledBody { get; internal set; }
+    /// <summary>Bytes in the body, in memory or spilled.</summary>
+    public long BodyLength => SpilledBody?.Length ?? Body.Length;
     /// <summary>Body bytes that crossed the wire after the head, transfer framing (chunk sizes, trailers) included.</summary>
     public long WireBodySize { get; internal set; }
 

@@ -3,8 +3,9 @@ namespace Capture.Traffic.Http;
 /// <summary>
 /// Incremental HTTP/1.x parser for one direction of one connection. Bytes are fed as they come
 /// (any chunking), gaps are reported as lengths, and whole messages go to the sink.
-/// Unparsed bytes (a partial head or chunk line) are kept in a pooled buffer; bodies stream
-/// straight into the message's body buffer. Never throws on bad input: it marks the message
+/// The bytes given to <see cref="Feed"/> are only read during the call: unparsed bytes (a partial head
+/// or chunk line) are copied to a pooled buffer, bodies to the message's body (memory, or a temporary
+/// file past <see cref="HttpParserOptions.SpillBodiesOverBytes"/>). Never throws on bad input: it marks the message
 /// malformed and resynchronizes at the next line that looks like a start line.
 /// </summary>
 public sealed class HttpStreamParser : IDisposable
@@ -29,10 +30,6 @@ public sealed class HttpStreamParser : IDisposable
     private ulong _lastNs;
     // True while Run parses: the pending buffer must not be cleared under it.
     private bool _running;
-    // The memory behind the span Run is parsing, when the caller gave one (see Feed(ReadOnlyMemory)).
-    private ReadOnlyMemory<byte> _owner;
-    // A body referenced in the caller's memory instead of copied into _body.
-    private ReadOnlyMemory<byte>? _directBody;
 
     /// <param name="requests">True for the request direction.</param>
     /// <param name="methodOfPendingRequest">For responses: the method of the request the next response answers (HEAD and CONNECT change framing).</param>
@@ -42,7 +39,7 @@ public sealed class HttpStreamParser : IDisposable
         _sink = sink;
         _methodOfPendingRequest = methodOfPendingRequest;
         _options = options ?? HttpParserOptions.Default;
-        _body = new BodyAccumulator(_options.MaxBodyBytes);
+        _body = new BodyAccumulator(_options);
     }
 
     /// <summary>Bytes thrown away while looking for the next message start.</summary>
@@ -61,24 +58,15 @@ public sealed class HttpStreamParser : IDisposable
         _resyncAtLineStart = true;
     }
 
-    public void Feed(ReadOnlySpan<byte> data, ulong timestampNs) => Feed(data, default, timestampNs);
-
-    /// <summary>
-    /// Like <see cref="Feed(ReadOnlySpan{byte}, ulong)"/>, but a body that lies whole inside
-    /// <paramref name="data"/> is referenced instead of copied. The caller must not reuse the memory.
-    /// </summary>
-    public void Feed(ReadOnlyMemory<byte> data, ulong timestampNs) => Feed(data.Span, data, timestampNs);
-
-    private void Feed(ReadOnlySpan<byte> data, ReadOnlyMemory<byte> owner, ulong timestampNs)
+    /// <summary>The next bytes of the stream; <paramref name="data"/> may be reused by the caller once this returns.</summary>
+    public void Feed(ReadOnlySpan<byte> data, ulong timestampNs)
     {
         _lastNs = timestampNs;
         if (data.IsEmpty)
             return;
         if (_pending.Length == 0)
         {
-            _owner = owner;
             int used = Run(data, timestampNs);
-            _owner = default;
             if (used < data.Length)
                 _pending.Append(data[used..]);
         }
@@ -271,10 +259,7 @@ public sealed class HttpStreamParser : IDisposable
                     if (_framing == BodyFraming.ContentLength)
                     {
                         int take = (int)Math.Min(_remaining, rest.Length);
-                        if (take == _remaining && message.WireBodySize == 0 && !_owner.IsEmpty && take <= _options.MaxBodyBytes)
-                            _directBody = _owner.Slice(pos, take); // the whole body is here: no copy
-                        else
-                            _body.Append(rest[..take]);
+                        _body.Append(rest[..take]);
                         message.WireBodySize += take;
                         _remaining -= take;
                         pos += take;
@@ -376,8 +361,7 @@ public sealed class HttpStreamParser : IDisposable
         _current = null;
         if (_body.OverLimit)
             message.Truncated = true;
-        message.Body = _directBody ?? _body.Take();
-        _directBody = null;
+        (message.Body, message.SpilledBody) = _body.Take();
         _state = State.Head;
         _sink.OnMessage(message);
     }

@@ -32,13 +32,16 @@ internal sealed class PooledByteBuffer : IDisposable
 
     public byte[] ToArray() => Span.ToArray();
 
-    public void Dispose()
+    /// <summary>Gives the array back to the pool (the buffer stays usable and rents again when it grows).</summary>
+    public void Release()
     {
         if (_array.Length > 0)
             ArrayPool<byte>.Shared.Return(_array);
         _array = [];
         _start = _end = 0;
     }
+
+    public void Dispose() => Release();
 
     private void EnsureRoom(int extra)
     {

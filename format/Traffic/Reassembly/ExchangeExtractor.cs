@@ -103,27 +103,49 @@ public sealed class ExchangeExtractor
     public IEnumerable<HttpExchange> ExchangesInStartOrder()
     {
         var window = new StartOrderWindow(_options.MaxReorderExchanges);
-        int sinceWatermark = 0;
-        foreach (var record in _records)
+        try
         {
-            Process(record);
+            int sinceWatermark = 0;
+            foreach (var record in _records)
+            {
+                Process(record);
+                foreach (var exchange in _ready)
+                    window.Add(exchange);
+                _ready.Clear();
+                if (window.Count > 0 && (++sinceWatermark >= Math.Max(MinWatermarkInterval, _open.Count / 8) || window.Count > _options.MaxReorderExchanges))
+                {
+                    sinceWatermark = 0;
+                    foreach (var exchange in window.Release(Watermark()))
+                        yield return exchange;
+                }
+            }
+            CloseAll();
             foreach (var exchange in _ready)
                 window.Add(exchange);
             _ready.Clear();
-            if (window.Count > 0 && (++sinceWatermark >= Math.Max(MinWatermarkInterval, _open.Count / 8) || window.Count > _options.MaxReorderExchanges))
-            {
-                sinceWatermark = 0;
-                foreach (var exchange in window.Release(Watermark()))
-                    yield return exchange;
-            }
+            foreach (var exchange in window.ReleaseAll())
+                yield return exchange;
+            Stats.OutOfOrder = window.OutOfOrder;
         }
-        CloseAll();
-        foreach (var exchange in _ready)
-            window.Add(exchange);
-        _ready.Clear();
+        finally
+        {
+            DropUnfinished(window);
+        }
+    }
+
+    /// <summary>
+    /// When the consumer stops early (an error mid-way, or it has seen enough), what was never handed out is
+    /// disposed, so spilled bodies give their temporary files back at once. Nothing is left after a full run.
+    /// </summary>
+    private void DropUnfinished(StartOrderWindow window)
+    {
         foreach (var exchange in window.ReleaseAll())
-            yield return exchange;
-        Stats.OutOfOrder = window.OutOfOrder;
+            exchange.Dispose();
+        foreach (var exchange in _ready)
+            exchange.Dispose();
+        _ready.Clear();
+        foreach (var assembler in _open.Values)
+            assembler.Dispose();
     }
 
     private void Process(CaptureRecord record)

@@ -6,6 +6,16 @@ public sealed record ExtractorOptions
 {
     public static ExtractorOptions Default { get; } = new();
 
+    /// <summary>
+    /// For sinks that must not hold bodies in memory (HAR, ls): bodies of any size up to 2 GiB each, and
+    /// those over 1 MiB in temporary files (see <see cref="HttpParserOptions.SpillBodiesOverBytes"/>),
+    /// so memory does not grow with the size of bodies. Such a sink disposes each exchange it is done with.
+    /// </summary>
+    public static ExtractorOptions StreamingBodies { get; } = new()
+    {
+        Parser = HttpParserOptions.Default with { MaxBodyBytes = int.MaxValue, SpillBodiesOverBytes = 1 << 20 },
+    };
+
     public HttpParserOptions Parser { get; init; } = HttpParserOptions.Default;
 
     /// <summary>Recognise a connection traced at both ends and keep one copy of each exchange (the client's).</summary>

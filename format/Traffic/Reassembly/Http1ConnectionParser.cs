@@ -57,8 +57,9 @@ internal sealed class Http1ConnectionParser : IConnectionParser, IHttpMessageSin
         }
     }
 
+    /// <summary>The parser copies what it keeps: <paramref name="data"/> is valid only during the call.</summary>
     public void OnData(TrafficDirection direction, ReadOnlyMemory<byte> data, ulong timestampNs) =>
-        ParserFor(direction).Feed(data, timestampNs);
+        ParserFor(direction).Feed(data.Span, timestampNs);
 
     public void OnGap(TrafficDirection direction, long bytes, ulong timestampNs) =>
         ParserFor(direction).Gap(bytes, timestampNs);
@@ -93,10 +94,15 @@ internal sealed class Http1ConnectionParser : IConnectionParser, IHttpMessageSin
             OnResponse(message);
     }
 
+    /// <summary>Frees the parsers' buffers; exchanges never handed out (a conversion that stopped early) are disposed with them.</summary>
     public void Dispose()
     {
         _requestParser.Dispose();
         _responseParser.Dispose();
+        while (_answered.TryDequeue(out var exchange))
+            exchange.Dispose();
+        while (_unanswered.TryDequeue(out var exchange))
+            exchange.Dispose();
     }
 
     private void OnRequest(HttpMessage request)

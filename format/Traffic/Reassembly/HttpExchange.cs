@@ -6,8 +6,9 @@ namespace Capture.Traffic.Reassembly;
 /// One request and the response that answered it, as they crossed one connection.
 /// Either side may be missing: a request with no response (connection closed first, or the
 /// response fell in a gap) or a response whose request was never seen (recording started mid-connection).
+/// Dispose it once done with it: a body larger than the parser's spill threshold lives in a temporary file until then.
 /// </summary>
-public sealed class HttpExchange
+public sealed class HttpExchange : IDisposable
 {
     public required ConnectionInfo Connection { get; init; }
     /// <summary>
@@ -56,6 +57,13 @@ public sealed class HttpExchange
             return ReadOnlyMemory<byte>.Empty;
         ContentDecoder.TryDecode(message.Body, message.GetHeader("Content-Encoding"), out var decoded);
         return decoded;
+    }
+
+    /// <summary>Gives back the temporary files of spilled bodies; the exchange's bodies are not read afterwards.</summary>
+    public void Dispose()
+    {
+        Request?.SpilledBody?.Dispose();
+        Response?.SpilledBody?.Dispose();
     }
 
     /// <summary>1xx responses seen before the final response arrived.</summary>

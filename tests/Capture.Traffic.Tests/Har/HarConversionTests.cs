@@ -43,7 +43,7 @@ public class HarConversionTests
     private const string Json = "{\"items\":[{\"id\":1,\"name\":\"caf\u00e9\"},{\"id\":2,\"name\":\"th\u00e9\"}]}";
 
     /// <summary>Connection 1: a server's view of varied exchanges. Connection 2: a TLS client's HTTP/1.0 request without Host.</summary>
-    private static (RecordScript Script, Dictionary<string, ulong> Marks) Scenario()
+    internal static (RecordScript Script, Dictionary<string, ulong> Marks) Scenario()
     {
         var marks = new Dictionary<string, ulong>();
         var s = new RecordScript().Open(1, ConnectionRole.Server, Server, "10.1.0.2:40000", pid: 321, process: "api");

@@ -64,7 +64,7 @@ public class HttpStreamParserTests
         string expected = ParserHarness.Describe(Assert.Single(whole.Messages));
         for (int cut = 0; cut < bytes.Length; cut++)
         {
-            using var h = new ParserHarness(request, method) { UseMemory = cut % 2 == 1 }.Feed(bytes[..cut]);
+            using var h = new ParserHarness(request, method) { ReuseBuffer = cut % 2 == 1 }.Feed(bytes[..cut]);
             Assert.Empty(h.Messages);
             h.Feed(bytes[cut..]);
             Assert.Equal(expected, ParserHarness.Describe(Assert.Single(h.Messages)));
@@ -225,7 +225,7 @@ public class HttpStreamParserTests
 
         for (int round = 0; round < 200; round++)
         {
-            using var h = new ParserHarness(false, methods) { UseMemory = round % 4 >= 2 };
+            using var h = new ParserHarness(false, methods) { ReuseBuffer = round % 4 >= 2 };
             int pos = 0;
             while (pos < bytes.Length)
             {

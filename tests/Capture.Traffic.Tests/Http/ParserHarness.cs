@@ -32,15 +32,25 @@ internal sealed class ParserHarness : IHttpMessageSink, IDisposable
 
     public ParserHarness Feed(string text, ulong ts = 1) => Feed(Encoding.UTF8.GetBytes(text), ts);
 
-    /// <summary>Feed through the ReadOnlyMemory overload, which may keep slices of the input instead of copying.</summary>
-    public bool UseMemory { get; set; }
+    /// <summary>
+    /// Feed from one scratch buffer that is overwritten after every call, as a reader that recycles its
+    /// payload buffers does: the parser must copy what it keeps (see IStreamConsumer.OnData).
+    /// </summary>
+    public bool ReuseBuffer { get; set; }
+    private byte[] _scratch = [];
 
     public ParserHarness Feed(byte[] bytes, ulong ts = 1)
     {
-        if (UseMemory)
-            Parser.Feed(bytes.AsMemory(), ts);
-        else
+        if (!ReuseBuffer)
+        {
             Parser.Feed(bytes.AsSpan(), ts);
+            return this;
+        }
+        if (_scratch.Length < bytes.Length)
+            _scratch = new byte[bytes.Length];
+        bytes.CopyTo(_scratch, 0);
+        Parser.Feed(_scratch.AsSpan(0, bytes.Length), ts);
+        _scratch.AsSpan().Fill((byte)'#');
         return this;
     }
 
