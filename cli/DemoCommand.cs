@@ -72,7 +72,7 @@ public static class DemoCommand
                 Target = changed.Address,
                 Speed = 4,
                 Comparison = new ComparisonRules { IgnoreJson = [JsonPathPattern.Parse("$..generatedAt")] },
-            }, progress: null, cancellation);
+            }, progress: null, cancellation, TimeProvider.System);
         }
         ReportJson.WriteFile(report, reportPath);
 

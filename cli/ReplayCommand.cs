@@ -166,7 +166,7 @@ public static class ReplayCommand
         try
         {
             if (Console.IsErrorRedirected || Console.IsOutputRedirected)
-                return ReplayRunner.RunAsync(plan, options, null, cancel.Token).GetAwaiter().GetResult();
+                return ReplayRunner.RunAsync(plan, options, null, cancel.Token, TimeProvider.System).GetAwaiter().GetResult();
             return RunWithProgress(plan, options, cancel.Token);
         }
         catch (ArgumentException e)
@@ -187,7 +187,7 @@ public static class ReplayCommand
         {
             var progress = new Progress<ReplayProgress>(p => context.Status(Markup.Escape(
                 $"sent {p.Completed}{(p.Expected is int e ? $"/{e}" : "")}  ok {p.Matched}  mismatched {p.Mismatched}  errors {p.Errors}  {p.CurrentRate:F0} req/s")));
-            result = ReplayRunner.RunAsync(plan, options, progress, ct).GetAwaiter().GetResult();
+            result = ReplayRunner.RunAsync(plan, options, progress, ct, TimeProvider.System).GetAwaiter().GetResult();
         });
         return result!;
     }

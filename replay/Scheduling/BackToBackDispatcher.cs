@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Capture.Replay.Scheduling;
 
 /// <summary>
@@ -10,7 +8,7 @@ namespace Capture.Replay.Scheduling;
 /// </summary>
 public sealed class BackToBackDispatcher(int concurrency, TimeSpan? duration, bool keepConnectionOrder = true) : IDispatcher
 {
-    public async Task<bool> RunAsync(IEnumerable<ScheduledRequest> schedule, Stopwatch clock, RequestWork work, CancellationToken ct)
+    public async Task<bool> RunAsync(IEnumerable<ScheduledRequest> schedule, RunClock clock, RequestWork work, CancellationToken ct)
     {
         using var next = schedule.GetEnumerator();
         var take = new Lock();

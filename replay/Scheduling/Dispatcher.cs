@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Capture.Replay.Scheduling;
 
 /// <summary>
@@ -9,7 +7,7 @@ namespace Capture.Replay.Scheduling;
 public sealed class Dispatcher(int concurrency, TimeSpan? duration, bool keepConnectionOrder = true) : IDispatcher
 {
     /// <summary>Runs the schedule; returns false when cancelled before every request was started.</summary>
-    public async Task<bool> RunAsync(IEnumerable<ScheduledRequest> schedule, Stopwatch clock, RequestWork work, CancellationToken ct)
+    public async Task<bool> RunAsync(IEnumerable<ScheduledRequest> schedule, RunClock clock, RequestWork work, CancellationToken ct)
     {
         using var slots = new SemaphoreSlim(concurrency, concurrency);
         var laneTails = new Dictionary<string, Task>(StringComparer.Ordinal);
@@ -39,7 +37,7 @@ public sealed class Dispatcher(int concurrency, TimeSpan? duration, bool keepCon
         return completed;
     }
 
-    static async Task RunInLane(ScheduledRequest item, Task previous, Stopwatch clock, RequestWork work, SemaphoreSlim slots, CancellationToken ct)
+    static async Task RunInLane(ScheduledRequest item, Task previous, RunClock clock, RequestWork work, SemaphoreSlim slots, CancellationToken ct)
     {
         try
         {

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Capture.Replay.Scheduling;
 
 /// <summary>The work for one request; gets how late it started. Must not throw except on cancellation.</summary>
@@ -9,5 +7,5 @@ public delegate Task RequestWork(ScheduledRequest item, TimeSpan lag, Cancellati
 public interface IDispatcher
 {
     /// <summary>Runs the schedule; returns false when cancelled before every request was started.</summary>
-    Task<bool> RunAsync(IEnumerable<ScheduledRequest> schedule, Stopwatch clock, RequestWork work, CancellationToken ct);
+    Task<bool> RunAsync(IEnumerable<ScheduledRequest> schedule, RunClock clock, RequestWork work, CancellationToken ct);
 }
