@@ -1,7 +1,7 @@
 namespace Capture.Recorder;
 
 /// <summary>Running counts of a recording, for progress and the final summary.</summary>
-public sealed class RecordingStats
+internal sealed class RecordingStats
 {
     public long KernelEvents { get; internal set; }
     public long Connections { get; internal set; }

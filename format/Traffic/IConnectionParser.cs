@@ -6,7 +6,7 @@ namespace Capture.Traffic;
 /// implements it; HTTP/1.x is meant to sit behind it too, so that stream ordering, gaps and sinks
 /// need not know the protocol.
 /// </summary>
-public interface IConnectionParser : IDisposable
+internal interface IConnectionParser : IDisposable
 {
     /// <param name="data">Bytes in stream order. The parser copies what it keeps.</param>
     void OnData(TrafficDirection direction, ReadOnlyMemory<byte> data, ulong timestampNs);

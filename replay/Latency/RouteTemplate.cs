@@ -6,7 +6,7 @@ namespace Capture.Replay.Latency;
 /// Groups requests into routes: method plus path with the query dropped and id-like
 /// segments collapsed, so /users/42 and /users/43 land in one row.
 /// </summary>
-public static partial class RouteTemplate
+internal static partial class RouteTemplate
 {
     public static string For(string method, string pathAndQuery)
     {

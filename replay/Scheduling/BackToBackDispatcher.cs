@@ -6,7 +6,7 @@ namespace Capture.Replay.Scheduling;
 /// be woken through a semaphore by every finishing request, an extra thread-pool hop (and often a
 /// thread wake-up) per request. Requests of one recorded connection still run one after another.
 /// </summary>
-public sealed class BackToBackDispatcher(int concurrency, TimeSpan? duration, bool keepConnectionOrder = true) : IDispatcher
+internal sealed class BackToBackDispatcher(int concurrency, TimeSpan? duration, bool keepConnectionOrder = true) : IDispatcher
 {
     public async Task<bool> RunAsync(IEnumerable<ScheduledRequest> schedule, RunClock clock, RequestWork work, CancellationToken ct)
     {

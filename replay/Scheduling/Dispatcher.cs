@@ -4,7 +4,7 @@ namespace Capture.Replay.Scheduling;
 /// Starts scheduled requests on time with at most N in flight, and chains requests of one
 /// recorded connection so each starts only after the previous one has finished.
 /// </summary>
-public sealed class Dispatcher(int concurrency, TimeSpan? duration, bool keepConnectionOrder = true) : IDispatcher
+internal sealed class Dispatcher(int concurrency, TimeSpan? duration, bool keepConnectionOrder = true) : IDispatcher
 {
     /// <summary>Runs the schedule; returns false when cancelled before every request was started.</summary>
     public async Task<bool> RunAsync(IEnumerable<ScheduledRequest> schedule, RunClock clock, RequestWork work, CancellationToken ct)

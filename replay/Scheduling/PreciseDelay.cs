@@ -4,7 +4,7 @@ namespace Capture.Replay.Scheduling;
 /// Waits until a point on the run's clock with sub-millisecond accuracy: timers on Linux fire up
 /// to a millisecond or two late, so sleep until shortly before and spin the rest.
 /// </summary>
-public static class PreciseDelay
+internal static class PreciseDelay
 {
     static readonly TimeSpan SpinWindow = TimeSpan.FromMilliseconds(2);
     // Task.Delay takes at most about 49 days: a far due time is waited for in steps.

@@ -4,7 +4,7 @@ namespace Capture.Replay.Scheduling;
 /// Time since a replay run started, read from the run's <see cref="TimeProvider"/> (the system clock,
 /// or a fake one in tests), so due times, lags and the run's length all come from one injected clock.
 /// </summary>
-public sealed class RunClock(TimeProvider time)
+internal sealed class RunClock(TimeProvider time)
 {
     readonly long _started = time.GetTimestamp();
 

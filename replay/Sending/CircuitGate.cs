@@ -5,7 +5,7 @@ namespace Capture.Replay.Sending;
 /// instead of failing; after too many openings in a row the target is considered down and
 /// waiting stops, so a dead target ends the run quickly with a complete report.
 /// </summary>
-public sealed class CircuitGate(int giveUpAfterBreaks, TimeProvider time)
+internal sealed class CircuitGate(int giveUpAfterBreaks, TimeProvider time)
 {
     readonly Lock _lock = new();
     long _resumeAtTicks;

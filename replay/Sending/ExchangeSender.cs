@@ -8,7 +8,7 @@ using Polly.Timeout;
 namespace Capture.Replay.Sending;
 
 /// <summary>Sends one recorded request through the pipeline and reads the whole answer.</summary>
-public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory factory, ResiliencePipeline<ReceivedResponse> pipeline,
+internal sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory factory, ResiliencePipeline<ReceivedResponse> pipeline,
     CircuitGate gate, ResilienceSettings settings, int maxBodyBytes, TimeProvider time)
 {
     static readonly HashSet<string> Idempotent = new(StringComparer.OrdinalIgnoreCase)

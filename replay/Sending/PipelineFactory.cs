@@ -11,7 +11,7 @@ namespace Capture.Replay.Sending;
 /// Builds the Polly v8 pipeline every request goes through, outermost first:
 /// total timeout → retry (idempotent only, unless told) → circuit breaker → rate limiter → attempt timeout.
 /// </summary>
-public static class PipelineFactory
+internal static class PipelineFactory
 {
     /// <summary>Set per request: may this request be retried?</summary>
     public static readonly ResiliencePropertyKey<bool> Retryable = new("capture.retryable");

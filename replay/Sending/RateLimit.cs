@@ -8,7 +8,7 @@ namespace Capture.Replay.Sending;
 /// System.Threading.RateLimiting because that bucket measures its refills on the system clock, whatever
 /// timer drives it: this one refills on a timer of the replay's <see cref="TimeProvider"/>.
 /// </summary>
-public sealed class RateLimit : RateLimiter
+internal sealed class RateLimit : RateLimiter
 {
     readonly Lock _lock = new();
     readonly Queue<Waiter> _waiting = new();

@@ -14,7 +14,7 @@ namespace Capture.Traffic.Grpc;
 /// are left out; Timestamp, Duration and the wrapper types get their JSON forms, other well-known types
 /// are shown as plain messages. A repeated singular field keeps its last value.
 /// </summary>
-public sealed class ProtobufJson
+internal sealed class ProtobufJson
 {
     private const int MaxDepth = 64;
 

@@ -3,7 +3,7 @@ using System.IO.Compression;
 namespace Capture.Traffic.Http;
 
 /// <summary>Undoes Content-Encoding (gzip, x-gzip, deflate, br, identity), last coding first.</summary>
-public static class ContentDecoder
+internal static class ContentDecoder
 {
     /// <summary>
     /// Decodes <paramref name="body"/>. Returns false (and the body unchanged) when a coding is unknown
