@@ -21,6 +21,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_endian.h>
 #include "capture_events.h"
+#include "http_classify.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -39,6 +40,8 @@ const volatile struct capture_config cfg SEC(".rodata.config") = {
 	.max_bytes_per_call = 8 << 20,
 	.wakeup_bytes = 256 << 10,
 };
+
+#include "cgroup_filter.bpf.h"
 
 /* Next connection id; ids start at 1. */
 __u64 next_conn_id = 0;
@@ -455,23 +458,29 @@ static __always_inline void mark_tls(struct conn *c)
 	}
 }
 
+/* The *tls.Conn of a Go crypto/tls call in flight on the calling goroutine, or 0 (bpf/go_tls.bpf.h). */
+static __always_inline __u64 go_tls_conn_in_flight(__u32 tgid);
+
 /*
- * True when a socket call moves ciphertext, which is never data. Under an SSL call it also
- * tells which socket the SSL object uses.
+ * True when a socket call moves ciphertext, which is never data. Under an SSL call (or a Go
+ * crypto/tls call) it also tells which socket the SSL object (or *tls.Conn) uses.
  */
 static __always_inline bool tls_ciphertext(__u32 tgid, __s32 fd, struct conn *c)
 {
 	if (!cfg.tls || !c || c->verdict == VERDICT_NOT_TCP)
 		return false;
 	struct ssl_call *call = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, 0);
-	if (!call || !call->active)
+	bool in_ssl = call && call->active;
+	__u64 object = in_ssl ? call->ssl : go_tls_conn_in_flight(tgid);
+	if (!object)
 		return c->tls;
 	/* Already recorded as plain HTTP: not this call's socket (a mark left by a call that never returned must not hide it). */
 	if (c->reported && !c->tls)
 		return false;
-	if (call->fd != fd) {
-		call->fd = fd;
-		struct ssl_key key = { .tgid = tgid, .ssl = call->ssl };
+	if (!in_ssl || call->fd != fd) {
+		if (in_ssl)
+			call->fd = fd;
+		struct ssl_key key = { .tgid = tgid, .ssl = object };
 		__s32 *known = bpf_map_lookup_elem(&ssl_fds, &key);
 		if (!known || *known != fd)
 			bpf_map_update_elem(&ssl_fds, &key, &fd, BPF_ANY);
@@ -532,37 +541,6 @@ static __always_inline bool is_tls_record(__u64 w)
 {
 	__u8 type = w & 0xff;
 	return type >= 0x14 && type <= 0x17 && ((w >> 8) & 0xff) == 3 && ((w >> 16) & 0xff) <= 4;
-}
-
-enum http_start {
-	HTTP_NONE = 0,
-	HTTP_REQUEST = 1,
-	HTTP_RESPONSE = 2,
-};
-
-/* Little-endian words of the first bytes, so each token is one compare. */
-#define W4(a, b, c, d) ((__u32)(a) | (__u32)(b) << 8 | (__u32)(c) << 16 | (__u32)(d) << 24)
-#define W8(a, b, c, d, e, f, g, h) ((__u64)W4(a, b, c, d) | (__u64)W4(e, f, g, h) << 32)
-#define MASK(n) ((n) == 8 ? ~0ULL : ((1ULL << ((n) * 8)) - 1))
-
-static __always_inline int classify_http(__u64 w)
-{
-	__u32 w4 = (__u32)w;
-	if (w4 == W4('G', 'E', 'T', ' ') || w4 == W4('P', 'U', 'T', ' ') ||
-	    (w & MASK(5)) == W8('P', 'O', 'S', 'T', ' ', 0, 0, 0) ||
-	    (w & MASK(5)) == W8('H', 'E', 'A', 'D', ' ', 0, 0, 0) ||
-	    (w & MASK(6)) == W8('P', 'A', 'T', 'C', 'H', ' ', 0, 0) ||
-	    (w & MASK(6)) == W8('T', 'R', 'A', 'C', 'E', ' ', 0, 0) ||
-	    (w & MASK(7)) == W8('D', 'E', 'L', 'E', 'T', 'E', ' ', 0) ||
-	    w == W8('O', 'P', 'T', 'I', 'O', 'N', 'S', ' ') ||
-	    w == W8('C', 'O', 'N', 'N', 'E', 'C', 'T', ' ') ||
-	    /* HTTP/2's client connection preface ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"): h2c with prior
-	     * knowledge, and h2 inside TLS once ALPN chose it. */
-	    w == W8('P', 'R', 'I', ' ', '*', ' ', 'H', 'T'))
-		return HTTP_REQUEST;
-	if ((w & MASK(7)) == W8('H', 'T', 'T', 'P', '/', '1', '.', 0))
-		return HTTP_RESPONSE;
-	return HTTP_NONE;
 }
 
 /* Reads up to 8 first bytes the call moved (from the first iovec for vectored calls). */
@@ -637,6 +615,7 @@ static __always_inline void send_open_event(__u32 tgid, __s32 fd, struct conn *c
 	e->source = c->source;
 	e->flags = c->tls ? CAPTURE_CONN_TLS : 0;
 	read_addresses(sk, e);
+	read_container_context(sk, e);
 	read_leader_comm(e->comm);
 	bpf_ringbuf_submit(e, wakeup_flag());
 }
@@ -669,7 +648,7 @@ static __noinline void decide(struct stash *s, struct conn *c, struct sock *know
 	}
 	/* The syscall path finds the socket from the fd, only now that the bytes look like HTTP. */
 	struct sock *sk = known_sk ? known_sk : tcp_sock_of_fd(s->fd);
-	if (!port_selected(sk)) {
+	if (!port_selected(sk) || !cgroup_selected()) {
 		c->verdict = VERDICT_IGNORE;
 		return;
 	}
@@ -1419,29 +1398,14 @@ static __noinline void emit_plaintext(struct conn *c, __s32 fd, struct sock *sk,
 	s->kind = 0;
 }
 
-static __always_inline void ssl_return(struct pt_regs *ctx, bool ex)
+/*
+ * n bytes of a finished call's plaintext, onto the connection of the socket its TLS object uses:
+ * the one seen under this call (call->sk, call->fd), else the one seen under an earlier call of
+ * the same object (a call served from the TLS library's buffer makes no socket call); without
+ * one, counted as unattributed.
+ */
+static __always_inline void emit_tls_call(__u32 tgid, struct ssl_call *call, __u64 n)
 {
-	struct ssl_call *call = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, 0);
-	if (!call || !call->active)
-		return;
-	/* This call's return pops one return address above the entry's stack pointer; a nested call returns deeper. */
-	__u64 sp = PT_REGS_SP(ctx);
-	if (sp < call->sp || sp > call->sp + 16)
-		return;
-	call->active = 0;
-	int ret = (int)PT_REGS_RC(ctx);
-	__u64 n = 0;
-	if (ex) {
-		if (ret != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)call->len_out))
-			return;
-	} else {
-		if (ret <= 0)
-			return;
-		n = ret;
-	}
-	if (n == 0)
-		return;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ssl_key key = { .tgid = tgid, .ssl = call->ssl };
 	if (cfg.data_path == CAPTURE_PATH_SOCKET) {
 		__u64 sk = call->sk;
@@ -1471,6 +1435,31 @@ static __always_inline void ssl_return(struct pt_regs *ctx, bool ex)
 	struct capture_counters *k = my_counters();
 	if (k)
 		count_lost(&k->tls_unattributed_events, &k->tls_unattributed_bytes, n);
+}
+
+static __always_inline void ssl_return(struct pt_regs *ctx, bool ex)
+{
+	struct ssl_call *call = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, 0);
+	if (!call || !call->active)
+		return;
+	/* This call's return pops one return address above the entry's stack pointer; a nested call returns deeper. */
+	__u64 sp = PT_REGS_SP(ctx);
+	if (sp < call->sp || sp > call->sp + 16)
+		return;
+	call->active = 0;
+	int ret = (int)PT_REGS_RC(ctx);
+	__u64 n = 0;
+	if (ex) {
+		if (ret != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)call->len_out))
+			return;
+	} else {
+		if (ret <= 0)
+			return;
+		n = ret;
+	}
+	if (n == 0)
+		return;
+	emit_tls_call(bpf_get_current_pid_tgid() >> 32, call, n);
 }
 
 SEC("uprobe")
@@ -1516,6 +1505,8 @@ int BPF_KRETPROBE(ssl_return_ex)
 	ssl_return(ctx, true);
 	return 0;
 }
+
+#include "go_tls.bpf.h"
 
 /* ---------- socket path: tp_btf/sock_send_length and sock_recv_length (Linux >= 6.3) ---------- */
 
@@ -1708,15 +1699,18 @@ static __always_inline void locate_call(struct stash *s, struct task_struct *tas
 static __always_inline bool tls_socket_call(__u32 tgid, struct sock *sk, __s32 fd, struct conn *c)
 {
 	struct ssl_call *call = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, 0);
-	if (!call || !call->active)
+	bool in_ssl = call && call->active;
+	__u64 object = in_ssl ? call->ssl : go_tls_conn_in_flight(tgid);
+	if (!object)
 		return c->tls;
 	/* Already recorded as plain HTTP: not this call's socket (a mark left by a call that never returned must not hide it). */
 	if (c->reported && !c->tls)
 		return false;
 	__u64 skaddr = (__u64)sk;
-	if (call->sk != skaddr) {
-		call->sk = skaddr;
-		struct ssl_key key = { .tgid = tgid, .ssl = call->ssl };
+	if (!in_ssl || call->sk != skaddr) {
+		if (in_ssl)
+			call->sk = skaddr;
+		struct ssl_key key = { .tgid = tgid, .ssl = object };
 		__u64 *known = bpf_map_lookup_elem(&ssl_socks, &key);
 		if (!known || *known != skaddr)
 			bpf_map_update_elem(&ssl_socks, &key, &skaddr, BPF_ANY);

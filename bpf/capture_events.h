@@ -24,6 +24,8 @@
 #define CAPTURE_PATH_DEPTH 16
 #define CAPTURE_PATH_NAME 64
 #define CAPTURE_COMM_LEN 16
+/* Most cgroups one recording can be limited to (--cgroup, --container). */
+#define CAPTURE_MAX_CGROUP_FILTERS 64
 
 enum capture_event_type {
 	CAPTURE_EVENT_CONN_OPEN = 1,
@@ -89,6 +91,9 @@ struct capture_conn_open_event {
 	__u8 remote_addr[16];
 	char comm[CAPTURE_COMM_LEN];
 	__u64 connect_start_ns; /* source connect: when connect() began (hdr.timestamp_ns: when the handshake ended); 0 otherwise */
+	__u64 cgroup_id;     /* cgroup v2 id of the process whose call first showed the connection (bpf_get_current_cgroup_id) */
+	__u32 netns_ino;     /* inode number of the socket's network namespace (the process's when the socket is unknown) */
+	__u32 ns_pid;        /* hdr.tgid as seen inside the process's own pid namespace (equal to tgid outside containers) */
 };
 
 /* Bytes of one chunk of one syscall; followed by payload_len bytes of payload. */
@@ -136,6 +141,7 @@ struct capture_config {
 	__u8 tls;                 /* 1: OpenSSL probes are attached: TLS sockets give plaintext, never ciphertext */
 	__u8 data_path;           /* enum capture_data_path: which programs are loaded */
 	__u8 reserved[2];
+	__u32 filter_cgroups;     /* entries in the filter_cgroups map (cgroup_filter.bpf.h); 0: no cgroup filter */
 };
 
 /* Per-CPU loss counters; user space sums them over CPUs. */

@@ -62,8 +62,21 @@ public static class InspectCommand
             Row("no buffer", $"{s.NoBufferGaps} gaps, {s.NoBufferBytes:N0} bytes moved without a user buffer (io_uring, splice, kernel senders)");
         Row("lost", $"{s.LostEvents} events, {s.LostBytes:N0} bytes");
         Row("hosts", string.Join(", ", s.Hosts.Select(h => $"{h.Name}{(h.BootId.Length > 0 ? $" (boot {h.BootId})" : "")}: {h.Connections} connection(s)")));
+        if (s.TlsStacks.Count > 0)
+            Row("tls stacks", string.Join("\n", s.TlsStacks));
         Row("processes", s.Processes.Count == 0 ? "-" : string.Join(", ", s.Processes.Select(p => $"{p.Name} ({p.Pid})")));
+        if (s.Cgroups.Count > 0)
+            Row("cgroups", string.Join("\n", s.Cgroups.Select(Describe)));
         AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(console.Out) }).Write(table);
+    }
+
+    /// <summary>One cgroup: its path, then the container and pod its path names, and its connections.</summary>
+    private static string Describe(CgroupSummary c)
+    {
+        string container = c.ContainerId is { } id ? $" container {(id.Length > 12 ? id[..12] : id)}" : "";
+        string pod = c.Pod is { } p ? $" pod {p}" : "";
+        string path = c.Path.Length > 0 ? c.Path : $"#{c.Id}";
+        return $"{path}{container}{pod}: {c.Connections} connection(s)";
     }
 
     /// <summary>ISO 8601 in UTC with a Z, the form scripts and log tools expect.</summary>

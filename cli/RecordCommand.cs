@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Capture.Recorder;
+using Capture.Recorder.Rotation;
 
 namespace Capture.Cli;
 
@@ -20,9 +21,14 @@ public static class RecordCommand
         var output = new Option<string>("--output", "-o") { Description = "The capture file to write (created with mode 0600).", Required = true };
         var duration = new Option<string?>("--duration") { Description = "Stop after this long, e.g. 30s, 5m, 1h (default: until Ctrl-C or SIGTERM)." };
         var maxSize = new Option<string?>("--max-size") { Description = "Stop when the file reaches about this size, e.g. 1GiB, 200MB." };
+        var rotateSize = new Option<string?>("--rotate-size") { Description = "Start a new file when the current one reaches this size, e.g. 1GiB, 100MB (like tcpdump -C); -o gives the base name, each file is named BASE-YYYYMMDDTHHMMSS.mmmZ.tcap after its start (UTC)." };
+        var rotateEvery = new Option<string?>("--rotate-every") { Description = "Start a new file every DURATION, e.g. 5m, 1h (like tcpdump -G); names as for --rotate-size." };
+        var keep = new Option<int?>("--keep") { Description = "With --rotate-size/--rotate-every: keep at most N files, the current one included; the oldest are removed (like tcpdump -W)." };
         var pids = new Option<int[]>("--pid") { Description = "Only this process id (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var comms = new Option<string[]>("--comm") { Description = "Only processes with this name, as in /proc/PID/comm (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var ports = new Option<int[]>("--port") { Description = "Only connections with this local or remote port (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var cgroups = new Option<string[]>("--cgroup") { Description = "Only processes in this cgroup v2 or below it: its path as /proc/PID/cgroup shows it, or its directory (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var containers = new Option<string[]>("--container") { Description = "Only processes in this container: its id or a unique prefix, as docker ps or crictl ps show it (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var maxBytesPerCall = new Option<string?>("--max-bytes-per-call") { Description = "Bytes captured per syscall; beyond it the file records how many were cut (default 8MiB)." };
         var ringBuffer = new Option<string?>("--ring-buffer") { Description = "Kernel ring-buffer size (default 64MiB); raise it if events are lost." };
         var allTcp = new Option<bool>("--all-tcp") { Description = "Also record TCP connections that do not look like HTTP/1.x." };
@@ -35,7 +41,7 @@ public static class RecordCommand
 
         var command = new Command("record", "Record HTTP/1.x traffic of this host's processes with eBPF into a capture file (needs root).")
         {
-            output, duration, maxSize, pids, comms, ports, maxBytesPerCall, ringBuffer, allTcp, tls, noTls, sslLibs, dataPath, json,
+            output, duration, maxSize, rotateSize, rotateEvery, keep, pids, comms, ports, cgroups, containers, maxBytesPerCall, ringBuffer, allTcp, tls, noTls, sslLibs, dataPath, json,
         };
         command.SetAction(parsed => VerbRunner.Run(console, () =>
         {
@@ -44,9 +50,12 @@ public static class RecordCommand
                 OutputPath = Path.GetFullPath(parsed.GetValue(output)!),
                 Duration = parsed.GetValue(duration) is { } d ? Duration(d) : null,
                 MaxFileBytes = parsed.GetValue(maxSize) is { } m ? Size(m, "--max-size") : null,
+                Rotation = Rotation(parsed.GetValue(rotateSize), parsed.GetValue(rotateEvery), parsed.GetValue(keep), parsed.GetValue(maxSize)),
                 Pids = Positive(parsed.GetValue(pids) ?? [], "--pid", int.MaxValue),
                 ProcessNames = parsed.GetValue(comms) ?? [],
                 Ports = Positive(parsed.GetValue(ports) ?? [], "--port", 65535),
+                Cgroups = parsed.GetValue(cgroups) ?? [],
+                Containers = parsed.GetValue(containers) ?? [],
                 MaxBytesPerCall = parsed.GetValue(maxBytesPerCall) is { } c ? SizeUInt(c, "--max-bytes-per-call") : RecorderOptions.DefaultMaxBytesPerCall,
                 RingBufferBytes = parsed.GetValue(ringBuffer) is { } r ? SizeUInt(r, "--ring-buffer") : RecorderOptions.DefaultRingBufferBytes,
                 AllTcp = parsed.GetValue(allTcp),
@@ -112,6 +121,8 @@ public static class RecordCommand
             _ => "stopped",
         };
         output.WriteLine($"Recorded {s.OutputPath} ({why} after {s.Elapsed.TotalSeconds:F1}s, {s.FileBytes:N0} bytes)");
+        if (s.Files.Count > 1)
+            output.WriteLine($"  files        {s.Files.Count} kept, {s.Files[0]} … {s.Files[^1]}");
         output.WriteLine($"  connections  {s.Connections}");
         output.WriteLine($"  requests     {s.Requests}");
         output.WriteLine($"  data         {s.DataRecords} records, {s.CapturedBytes:N0} bytes" + (s.CutBytes > 0 ? $", {s.CutBytes:N0} bytes cut" : ""));
@@ -121,9 +132,31 @@ public static class RecordCommand
             output.WriteLine($"  no buffer    {s.NoBufferGaps} gaps, {s.NoBufferBytes:N0} bytes moved without a user buffer (io_uring, splice, kernel senders)");
         output.WriteLine($"  lost         {s.LostEvents} events, {s.LostBytes:N0} bytes");
         output.WriteLine($"  data path    {s.DataPath} tracepoints");
-        output.WriteLine(s.TlsLibraries.Count > 0 ? $"  tls          plaintext from {string.Join(", ", s.TlsLibraries)}" : "  tls          off (no OpenSSL probed)");
+        output.WriteLine(s.TlsLibraries.Count > 0 ? $"  tls          plaintext from {string.Join(", ", s.TlsLibraries)}" : "  tls          off (no OpenSSL or Go program probed)");
+        foreach (var stack in s.TlsStacks.Where(t => !t.Probed))
+            output.WriteLine($"               {stack}");
         if (s.TlsCallsWithoutSocket > 0)
             output.WriteLine($"               {s.TlsCallsWithoutSocket} SSL calls without a socket not recorded (TLS over memory buffers, as .NET and Node.js do)");
+    }
+
+    /// <summary>The rotation options, checked together; null when the recording writes one file.</summary>
+    private static RotationPolicy? Rotation(string? size, string? every, int? keep, string? maxSize)
+    {
+        if (size is null && every is null)
+            return keep is null ? null : throw new UserError("--keep needs --rotate-size or --rotate-every.", ExitCodes.Usage);
+        if (maxSize is not null)
+            throw new UserError("--max-size cannot be combined with rotation; bound the disk with --keep.", ExitCodes.Usage);
+        long? bytes = size is null ? null : Size(size, "--rotate-size");
+        if (bytes < RotationPolicy.MinBytes)
+            throw new UserError($"--rotate-size '{size}' is too small; the least is 64KiB.", ExitCodes.Usage);
+        TimeSpan? window = every is null ? null
+            : Units.TryParseDuration(every, out var d) ? d
+            : throw new UserError($"--rotate-every '{every}' is not a duration such as 30s, 5m or 1h.", ExitCodes.Usage);
+        if (window < RotationPolicy.MinEvery)
+            throw new UserError($"--rotate-every '{every}' is too short; the least is 1s.", ExitCodes.Usage);
+        if (keep is < 1 or > 1_000_000)
+            throw new UserError($"--keep {keep} is out of range (1 to 1000000).", ExitCodes.Usage);
+        return new RotationPolicy(bytes, window, keep);
     }
 
     private static TlsMode Tls(bool tls, bool noTls, string[] sslLibraries)

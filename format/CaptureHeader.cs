@@ -17,6 +17,9 @@ public sealed record CaptureHeader(
     /// <summary>Option key: the recording machine's /proc/sys/kernel/random/boot_id (since 1.2), which tells hosts and reboots apart in capture merge.</summary>
     public const string BootIdOption = "boot-id";
 
+    /// <summary>Option key (since 1.3): one id for all the files of one recording (rotated windows), so that capture merge joins their connections again.</summary>
+    public const string RecordingIdOption = "recording-id";
+
     /// <summary>The format version this header was read from (set by the reader).</summary>
     public FormatVersion Version { get; init; } = FormatVersion.Current;
 

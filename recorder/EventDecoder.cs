@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Capture.Format.Records;
+using Capture.Recorder.Containers;
 using Capture.Recorder.Interop;
 
 namespace Capture.Recorder;
@@ -20,14 +21,16 @@ internal sealed class EventDecoder
     private readonly Action<CaptureRecord> _sink;
     private readonly ProcessCatalog _processes;
     private readonly SendfileRecovery _sendfile;
+    private readonly CgroupCatalog? _cgroups;
     private readonly Dictionary<ulong, OpenConnection> _open = [];
     private readonly byte[] _payload = new byte[KernelConstants.ChunkMax];
 
     public RecordingStats Stats { get; }
 
     public EventDecoder(Action<CaptureRecord> sink, uint maxBytesPerCall, RecordingStats stats,
-        ProcessCatalog? processes = null, SendfileRecovery? sendfile = null)
+        ProcessCatalog? processes = null, SendfileRecovery? sendfile = null, CgroupCatalog? cgroups = null)
     {
+        _cgroups = cgroups;
         _sink = sink;
         Stats = stats;
         _processes = processes ?? new ProcessCatalog();
@@ -73,8 +76,15 @@ internal sealed class EventDecoder
         _sink(new ConnectionOpenedRecord(ts, e.Header.ConnectionId, pid, e.Fd, comm, role,
             (ConnectionSource)e.Source, EndPoint(e.Family, e.LocalAddress, e.LocalPort),
             EndPoint(e.Family, e.RemoteAddress, e.RemotePort),
-            (e.Flags & ConnectionOpenEvent.FlagTls) != 0 ? ConnectionFlags.Tls : ConnectionFlags.None, e.ConnectStartNs));
+            (e.Flags & ConnectionOpenEvent.FlagTls) != 0 ? ConnectionFlags.Tls : ConnectionFlags.None, e.ConnectStartNs,
+            Container(e, pid)));
     }
+
+    /// <summary>The cgroup, network namespace and container of the connection's process; null when the kernel gave no cgroup id.</summary>
+    private ContainerContext? Container(in ConnectionOpenEvent e, int pid) =>
+        e.CgroupId == 0 ? null
+            : _cgroups?.Describe(e.CgroupId, pid, e.NetNsInode, (int)e.NamespacePid)
+              ?? new ContainerContext(e.CgroupId, "", e.NetNsInode, (int)e.NamespacePid);
 
     private void OnData(in DataEvent e, ReadOnlySpan<byte> payloadArea)
     {
@@ -187,11 +197,7 @@ internal sealed class EventDecoder
         if (family == AfInet)
             ip = new IPAddress(address[..4]);
         else if (family == AfInet6)
-        {
-            ip = new IPAddress(address);
-            if (ip.IsIPv4MappedToIPv6)
-                ip = ip.MapToIPv4(); // dual-stack sockets talking IPv4: show what the wire carries
-        }
+            ip = WireAddress.Of(new IPAddress(address));
         else
             return null;
         return new IPEndPoint(ip, port);

@@ -1,6 +1,9 @@
 namespace Capture.Recorder;
 
-/// <summary>Recognizes the start of an HTTP/1.x request line (the same methods the kernel program knows).</summary>
+/// <summary>
+/// Recognizes the start of an HTTP/1.x request line: the methods classify_http in bpf/http_classify.h lets
+/// through (HttpStartAgreementTests runs both on the same bytes), so the request count matches the kernel's filter.
+/// </summary>
 internal static class HttpStart
 {
     private static readonly byte[][] Methods =

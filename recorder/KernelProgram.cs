@@ -30,7 +30,7 @@ internal sealed unsafe class KernelProgram : IDisposable
     }
 
     /// <summary>Opens, configures and loads the object with the programs of <paramref name="dataPath"/> (Socket or Syscall).</summary>
-    public static KernelProgram Load(string objectPath, RecorderOptions options, DataPath dataPath)
+    public static KernelProgram Load(string objectPath, RecorderOptions options, DataPath dataPath, IReadOnlyList<string> cgroups)
     {
         if (!File.Exists(objectPath))
             throw new RecorderException($"The BPF object {objectPath} is missing; rebuild the tool (make -C bpf).", RecorderFailure.Environment);
@@ -43,7 +43,7 @@ internal sealed unsafe class KernelProgram : IDisposable
         var obj = new BpfObjectHandle(raw);
         try
         {
-            Configure(raw, options, dataPath);
+            Configure(raw, options, dataPath, cgroups.Count);
             SelectPrograms(raw, dataPath);
             int err = LibBpf.ObjectLoad(raw);
             if (err != 0)
@@ -51,6 +51,7 @@ internal sealed unsafe class KernelProgram : IDisposable
             nint events = FindMap(raw, "events");
             var program = new KernelProgram(obj, LibBpf.MapFd(events), FindMap(raw, "counters"), dataPath);
             program.FillFilters(raw, options);
+            FillCgroupFilter(raw, cgroups);
             return program;
         }
         catch
@@ -186,7 +187,7 @@ internal sealed unsafe class KernelProgram : IDisposable
         }
     }
 
-    private static void Configure(nint obj, RecorderOptions options, DataPath dataPath)
+    private static void Configure(nint obj, RecorderOptions options, DataPath dataPath, int cgroupFilters)
     {
         var config = new KernelConfig
         {
@@ -199,6 +200,7 @@ internal sealed unsafe class KernelProgram : IDisposable
             WakeupBytes = WakeupThreshold(RingBufferSize(options.RingBufferBytes)),
             Tls = (byte)(options.Tls != TlsMode.Off ? 1 : 0),
             DataPath = dataPath == DataPath.Socket ? KernelConstants.DataPathSocket : KernelConstants.DataPathSyscall,
+            FilterCgroups = (uint)cgroupFilters,
         };
         int err = LibBpf.MapSetInitialValue(FindMap(obj, ".rodata.config"), &config, (nuint)sizeof(KernelConfig));
         if (err != 0)
@@ -245,6 +247,29 @@ internal sealed unsafe class KernelProgram : IDisposable
         {
             ushort portKey = (ushort)port;
             Update(ports, &portKey, sizeof(ushort), &one);
+        }
+    }
+
+    /// <summary>Puts each selected cgroup directory, as an fd, into filter_cgroups (bpf/cgroup_filter.bpf.h); the map keeps its own reference.</summary>
+    private static void FillCgroupFilter(nint obj, IReadOnlyList<string> cgroups)
+    {
+        nint map = FindMap(obj, "filter_cgroups");
+        for (int i = 0; i < cgroups.Count; i++)
+        {
+            int fd = LibC.Open(cgroups[i], LibC.OpenReadOnlyDirectory);
+            if (fd < 0)
+                throw new RecorderException($"Opening the cgroup {cgroups[i]} failed: {LibC.ErrorText(Marshal.GetLastPInvokeError())}.", RecorderFailure.BadInput);
+            try
+            {
+                uint key = (uint)i, value = (uint)fd;
+                int err = LibBpf.MapUpdateElem(map, &key, sizeof(uint), &value, sizeof(uint), 0);
+                if (err != 0)
+                    throw Refused($"Selecting the cgroup {cgroups[i]} failed", err);
+            }
+            finally
+            {
+                LibC.Close(fd);
+            }
         }
     }
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Capture.Format;
 using Capture.Format.Output;
+using Capture.Recorder.Containers;
+using Capture.Recorder.Rotation;
 using Capture.Recorder.Tls;
 
 namespace Capture.Recorder;
@@ -14,26 +16,28 @@ public static class Recorder
     {
         EnvironmentCheck.EnsureReady();
         DataPath dataPath = DataPathSelection.Resolve(options.DataPath);
+        Cgroup2Mount? cgroupMount = Cgroup2Mount.Find();
+        IReadOnlyList<string> cgroups = CgroupSelection.Resolve(options.Cgroups, options.Containers, cgroupMount);
         var header = new CaptureHeader(Environment.MachineName, KernelRelease(), RecorderVersion(),
-            WallClock.MonotonicToWallOffsetNs(), DescribeOptions(options, dataPath));
-        CaptureWriter writer = CreateOutput(options.OutputPath, header);
+            WallClock.MonotonicToWallOffsetNs(), DescribeOptions(options, dataPath, cgroups, cgroupMount));
+        CaptureOutput writer = CaptureOutput.Create(options.OutputPath, header, options.Rotation);
         bool attached = false;
         try
         {
-            using var program = KernelProgram.Load(options.BpfObjectPath ?? DefaultBpfObjectPath, options, dataPath);
-            SslProbes? ssl = options.Tls == TlsMode.Off ? null : new SslProbes(program, options);
-            using var session = new RecordingSession(program, writer, options, observer, ssl);
+            using var program = KernelProgram.Load(options.BpfObjectPath ?? DefaultBpfObjectPath, options, dataPath, cgroups);
+            TlsProbes? tls = options.Tls == TlsMode.Off ? null : new TlsProbes(program, options);
+            using var session = new RecordingSession(program, writer, options, observer, tls, new CgroupCatalog(cgroupMount));
             program.Attach();
-            if (ssl is not null)
-                AttachSsl(ssl, options);
+            if (tls is not null)
+                AttachTls(tls, options);
             attached = true;
             return session.Run(cancellation);
         }
         catch (Exception e) when (writer.Faulted && e is IOException or RecorderException { InnerException: IOException })
         {
             var cause = e as IOException ?? (IOException)e.InnerException!;
-            throw new RecorderException($"Writing {options.OutputPath} failed ({OutputException.Reason(cause)}), so recording stopped; "
-                + $"the {writer.BytesWritten:N0} bytes written before it ({writer.Totals.Blocks:N0} blocks, every one readable) are kept.",
+            throw new RecorderException($"Writing {writer.CurrentPath} failed ({OutputException.Reason(cause)}), so recording stopped; "
+                + $"the {writer.BytesWritten:N0} bytes written before it ({writer.Blocks:N0} blocks of {writer.CurrentPath}, every one readable) are kept.",
                 RecorderFailure.Output, cause);
         }
         finally
@@ -45,28 +49,16 @@ public static class Recorder
         }
     }
 
-    private static void AttachSsl(SslProbes ssl, RecorderOptions options)
+    private static void AttachTls(TlsProbes tls, RecorderOptions options)
     {
-        ssl.AttachNamed(options.SslLibraries);
-        ssl.Refresh();
+        tls.Ssl.AttachNamed(options.SslLibraries);
+        tls.Refresh();
         bool filtered = options.Pids.Count > 0 || options.ProcessNames.Count > 0;
         // With a process filter, a selected process may simply not be running yet.
-        if (options.Tls == TlsMode.Required && ssl.Libraries.Count == 0 && !filtered)
+        if (options.Tls == TlsMode.Required && tls.Probed.Count == 0 && !filtered)
         {
-            string why = ssl.Skipped.Count > 0 ? $" ({ssl.Skipped[0]})" : "";
-            throw new RecorderException($"--tls was given but no OpenSSL libssl could be probed{why}; name one with --ssl-lib PATH.", RecorderFailure.Environment);
-        }
-    }
-
-    private static CaptureWriter CreateOutput(string path, CaptureHeader header)
-    {
-        try
-        {
-            return CaptureWriter.Create(path, header);
-        }
-        catch (OutputException e)
-        {
-            throw new RecorderException(e.Message, RecorderFailure.Output, e);
+            string why = tls.Ssl.Skipped.Count > 0 ? $" ({tls.Ssl.Skipped[0]})" : "";
+            throw new RecorderException($"--tls was given but no OpenSSL libssl or Go program could be probed{why}; name a libssl with --ssl-lib PATH.", RecorderFailure.Environment);
         }
     }
 
@@ -85,7 +77,7 @@ public static class Recorder
     private static string RecorderVersion() =>
         typeof(Recorder).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    private static Dictionary<string, string> DescribeOptions(RecorderOptions o, DataPath dataPath)
+    private static Dictionary<string, string> DescribeOptions(RecorderOptions o, DataPath dataPath, IReadOnlyList<string> cgroups, Cgroup2Mount? mount)
     {
         static string Join<T>(IEnumerable<T> items) => string.Join(",", items);
         var d = new Dictionary<string, string>
@@ -95,6 +87,7 @@ public static class Recorder
             ["all-tcp"] = o.AllTcp ? "true" : "false",
             ["ring-buffer-bytes"] = o.RingBufferBytes.ToString(CultureInfo.InvariantCulture),
             ["tls"] = o.Tls.ToString().ToLowerInvariant(),
+            [CaptureHeader.RecordingIdOption] = Guid.NewGuid().ToString("N"),
             [CaptureHeader.BootIdOption] = File.Exists("/proc/sys/kernel/random/boot_id") ? File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() : "",
         };
         if (o.SslLibraries.Count > 0)
@@ -105,6 +98,10 @@ public static class Recorder
             d["comm"] = Join(o.ProcessNames);
         if (o.Ports.Count > 0)
             d["port"] = Join(o.Ports);
+        if (cgroups.Count > 0)
+            d["cgroup"] = Join(cgroups.Select(c => mount!.CgroupPathOf(c)));
+        if (o.Containers.Count > 0)
+            d["container"] = Join(o.Containers);
         if (o.Duration is { } duration)
             d["duration"] = duration.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s";
         if (o.MaxFileBytes is { } max)

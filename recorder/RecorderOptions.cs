@@ -14,6 +14,9 @@ public sealed record RecorderOptions
     /// <summary>Stop when the file reaches about this many bytes; null for no limit.</summary>
     public long? MaxFileBytes { get; init; }
 
+    /// <summary>Start a new file by size or time, keeping at most so many; null writes one file at <see cref="OutputPath"/>.</summary>
+    public Rotation.RotationPolicy? Rotation { get; init; }
+
     /// <summary>Only these process ids (thread-group ids); empty for all.</summary>
     public IReadOnlyList<int> Pids { get; init; } = [];
 
@@ -22,6 +25,12 @@ public sealed record RecorderOptions
 
     /// <summary>Only connections with one of these local or remote ports; empty for all.</summary>
     public IReadOnlyList<int> Ports { get; init; } = [];
+
+    /// <summary>Only processes in these cgroups or their descendants (paths in the cgroup v2 hierarchy, or directories under its mount); empty for all.</summary>
+    public IReadOnlyList<string> Cgroups { get; init; } = [];
+
+    /// <summary>Only processes in the cgroups of these containers (ids or unique prefixes); empty for all.</summary>
+    public IReadOnlyList<string> Containers { get; init; } = [];
 
     /// <summary>Bytes captured per syscall; the rest is recorded as a cut of known length.</summary>
     public uint MaxBytesPerCall { get; init; } = DefaultMaxBytesPerCall;

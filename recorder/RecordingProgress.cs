@@ -39,7 +39,11 @@ public sealed record RecordingSummary(
     string DataPath,
     /// <summary>Socket calls whose bytes had no user buffer to read (io_uring, splice, kernel senders): recorded as exact gaps.</summary>
     long NoBufferGaps,
-    long NoBufferBytes);
+    long NoBufferBytes,
+    /// <summary>The TLS stacks found in processes (shared or static OpenSSL, Go), probed or not and why.</summary>
+    IReadOnlyList<Capture.Format.Inspection.TlsStackSummary> TlsStacks,
+    /// <summary>The files the recording wrote and kept, oldest first: OutputPath alone, or the rotated windows (OutputPath is the last).</summary>
+    IReadOnlyList<string> Files);
 
 /// <summary>Hooks for a caller that shows what is happening.</summary>
 public interface IRecordingObserver

@@ -2,55 +2,60 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Capture.Format;
+using Capture.Format.Inspection;
 using Capture.Format.Records;
+using Capture.Recorder.Containers;
 using Capture.Recorder.Interop;
+using Capture.Recorder.Pipeline;
+using Capture.Recorder.Rotation;
 using Capture.Recorder.Tls;
 
 namespace Capture.Recorder;
 
 /// <summary>
 /// Consumes the ring buffer of an attached program into a capture file until the duration,
-/// the size limit or cancellation; one thread polls, decodes and writes (CaptureWriter is not thread-safe).
+/// the size limit or cancellation. This thread polls the ring and copies each event out; the
+/// <see cref="RecordingPipeline"/>'s thread decodes, enriches and writes (CaptureWriter is not thread-safe).
 /// </summary>
 internal sealed unsafe class RecordingSession : IDisposable
 {
     private const int PollTimeoutMs = 100;
-    /// <summary>How often processes are searched for a libssl not probed yet.</summary>
+    /// <summary>How often processes are searched for a libssl or Go program not probed yet.</summary>
     private static readonly TimeSpan SslRescanInterval = TimeSpan.FromSeconds(2);
     private const int EINTR = 4;
 
     private readonly KernelProgram _program;
-    private readonly CaptureWriter _writer;
+    private readonly CaptureOutput _writer;
     private readonly RecorderOptions _options;
     private readonly IRecordingObserver? _observer;
-    private readonly SslProbes? _ssl;
-    private readonly EventDecoder _decoder;
+    private readonly TlsProbes? _tls;
+    private readonly RecordingPipeline _pipeline;
     private readonly LossTracker _losses = new();
     private readonly RecordingStats _stats = new();
     private readonly RingBufferHandle _ring;
     private GCHandle _self;
     private Exception? _callbackError;
-    private bool _sizeLimitReached;
     private ulong _tlsUnattributedCalls;
     private bool _discarding;
     private ulong _discardedEvents;
     private ulong _discardedBytes;
 
-    public RecordingSession(KernelProgram program, CaptureWriter writer, RecorderOptions options, IRecordingObserver? observer,
-        SslProbes? ssl = null)
+    public RecordingSession(KernelProgram program, CaptureOutput writer, RecorderOptions options, IRecordingObserver? observer,
+        TlsProbes? tls = null, CgroupCatalog? cgroups = null)
     {
         _program = program;
-        _ssl = ssl;
+        _tls = tls;
         _writer = writer;
         _options = options;
         _observer = observer;
-        _decoder = new EventDecoder(WriteRecord, options.MaxBytesPerCall, _stats);
+        _pipeline = new RecordingPipeline(writer, _stats, options.MaxBytesPerCall, options.MaxFileBytes, cgroups);
         _self = GCHandle.Alloc(this);
         nint ring = LibBpf.RingBufferNew(program.EventsMapFd, &OnSample, GCHandle.ToIntPtr(_self), 0);
         if (ring == 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             _self.Free();
+            _pipeline.Complete();
             throw new RecorderException($"Opening the kernel ring buffer failed: {LibC.ErrorText(errno)}.", RecorderFailure.Environment);
         }
         _ring = new RingBufferHandle(ring);
@@ -59,7 +64,8 @@ internal sealed unsafe class RecordingSession : IDisposable
     public RecordingSummary Run(CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
-        _observer?.Attached(_options.OutputPath);
+        _observer?.Attached(_options.Rotation is null ? _options.OutputPath : RotationPolicy.Pattern(_options.OutputPath));
+        WriteTlsStacks();
         TimeSpan nextFlush = _options.FlushInterval;
         TimeSpan nextSslRescan = SslRescanInterval;
         long eventsAtLastProgress = 0;
@@ -78,14 +84,15 @@ internal sealed unsafe class RecordingSession : IDisposable
                 break;
             }
             Poll();
-            if (_sizeLimitReached)
+            if (_pipeline.SizeLimitReached)
             {
                 reason = StopReason.MaxSize;
                 break;
             }
-            if (_ssl is not null && clock.Elapsed >= nextSslRescan)
+            if (_tls is not null && clock.Elapsed >= nextSslRescan)
             {
-                _ssl.Refresh();
+                _tls.Refresh();
+                WriteTlsStacks();
                 nextSslRescan = clock.Elapsed + SslRescanInterval;
             }
             if (clock.Elapsed >= nextFlush)
@@ -96,8 +103,8 @@ internal sealed unsafe class RecordingSession : IDisposable
                 ThrowIfCallbackFailed();
                 // On the socket path a connection ends with its socket, which the kernel program sees.
                 if (_program.DataPath == DataPath.Syscall)
-                    _decoder.CloseConnectionsOfExitedProcesses(WallClock.MonotonicNowNs(), ProcessAlive);
-                _writer.Flush();
+                    Post(new PipelineItem(PipelineItemKind.CloseExited, TimestampNs: WallClock.MonotonicNowNs()));
+                Post(new PipelineItem(PipelineItemKind.Flush));
                 nextFlush = clock.Elapsed + _options.FlushInterval;
                 TimeSpan now = clock.Elapsed;
                 double rate = (_stats.KernelEvents - eventsAtLastProgress) / Math.Max(1e-3, (now - lastProgress).TotalSeconds);
@@ -115,36 +122,40 @@ internal sealed unsafe class RecordingSession : IDisposable
         LibBpf.RingBufferConsume(_ring.DangerousGetHandle());
         ThrowIfCallbackFailed();
         WriteLosses();
-        if (_discardedEvents > 0)
-            WriteRecord(new LossRecord(WallClock.MonotonicNowNs(), LossReason.UserSpace, _discardedEvents, _discardedBytes));
+        _pipeline.Complete();
+        ThrowIfCallbackFailed();
+        ulong discardedEvents = _discardedEvents + _pipeline.DiscardedEvents;
+        if (discardedEvents > 0)
+            _pipeline.WriteAfterCompletion(new LossRecord(WallClock.MonotonicNowNs(), LossReason.UserSpace, discardedEvents,
+                _discardedBytes + _pipeline.DiscardedBytes));
         _writer.Complete(WallClock.MonotonicNowNs());
 
-        return new RecordingSummary(_options.OutputPath, reason, elapsed, FileBytes, _stats.Connections,
+        return new RecordingSummary(_writer.CurrentPath, reason, elapsed, FileBytes, _stats.Connections,
             _stats.Requests, _stats.DataRecords, _stats.CapturedBytes, _stats.CutBytes, _stats.SendfileRecovered,
-            _stats.SendfileUnrecoverable, _stats.LostEvents, _stats.LostBytes, _ssl?.Libraries.ToList() ?? [],
-            _tlsUnattributedCalls, DataPathSelection.Name(_program.DataPath), _stats.NoBufferGaps, _stats.NoBufferBytes);
+            _stats.SendfileUnrecoverable, _stats.LostEvents, _stats.LostBytes, _tls?.Probed ?? [],
+            _tlsUnattributedCalls, DataPathSelection.Name(_program.DataPath), _stats.NoBufferGaps, _stats.NoBufferBytes,
+            _tls?.Log.Entries.Select(TlsStackSummary.Of).ToList() ?? [], _writer.Files.ToList());
     }
 
     public void Dispose()
     {
+        _pipeline.Complete(); // the consumer stops touching the writer before the caller disposes it
         _ring.Dispose();
         if (_self.IsAllocated)
             _self.Free();
     }
 
-    private long FileBytes => _writer.BytesWritten + _writer.PendingBytes;
-
-    private static bool ProcessAlive(int pid) => Directory.Exists($"/proc/{pid}");
+    private long FileBytes => _pipeline.FileBytes;
 
     private void Poll()
     {
         int result = LibBpf.RingBufferPoll(_ring.DangerousGetHandle(), PollTimeoutMs);
         ThrowIfCallbackFailed();
-        if (result < 0 && result != -EINTR && !_sizeLimitReached)
+        if (result < 0 && result != -EINTR && !_pipeline.SizeLimitReached)
             throw new RecorderException($"Reading the kernel ring buffer failed: {LibC.ErrorText(result)}.", RecorderFailure.Environment);
         // The kernel program wakes us only when a lot is waiting (see wakeup_flag in capture.bpf.c):
         // after a quiet timeout, take what arrived without a wakeup.
-        if (result == 0 && !_sizeLimitReached)
+        if (result == 0 && !_pipeline.SizeLimitReached)
         {
             LibBpf.RingBufferConsume(_ring.DangerousGetHandle());
             ThrowIfCallbackFailed();
@@ -153,13 +164,22 @@ internal sealed unsafe class RecordingSession : IDisposable
 
     private void ThrowIfCallbackFailed()
     {
-        if (_callbackError is { } error)
+        if ((_callbackError ?? _pipeline.Failure) is { } error)
         {
             _callbackError = null;
             if (error is IOException io)
-                throw new RecorderException($"Writing {_options.OutputPath} failed: {io.Message.TrimEnd('.')}.", RecorderFailure.Output, io);
+                throw new RecorderException($"Writing {_writer.CurrentPath} failed: {io.Message.TrimEnd('.')}.", RecorderFailure.Output, io);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error); // keep the original stack
         }
+    }
+
+    /// <summary>The TLS stacks found since the last call, as records of the capture file.</summary>
+    private void WriteTlsStacks()
+    {
+        if (_tls is null)
+            return;
+        foreach (var stack in _tls.Log.TakeNew())
+            Post(PipelineItem.Of(stack));
     }
 
     private void WriteLosses()
@@ -167,33 +187,27 @@ internal sealed unsafe class RecordingSession : IDisposable
         KernelCounters counters = _program.ReadCounters();
         _tlsUnattributedCalls = counters.TlsUnattributedEvents;
         foreach (LossRecord loss in _losses.NewLosses(counters, WallClock.MonotonicNowNs()))
-            WriteRecord(loss);
+            Post(PipelineItem.Of(loss));
     }
 
-    private void WriteRecord(CaptureRecord record)
+    private void Post(PipelineItem item)
     {
-        if (record is LossRecord loss && loss.Reason != LossReason.PayloadCap)
-        {
-            // Cut bytes are already visible in the data records; these are events that never arrived.
-            _stats.LostEvents += loss.LostEvents;
-            _stats.LostBytes += loss.LostBytes;
-        }
-        _writer.Write(record);
-        if (_options.MaxFileBytes is { } max && FileBytes >= max)
-            _sizeLimitReached = true;
+        if (!_pipeline.Post(item))
+            ThrowIfCallbackFailed();
     }
 
     private int OnEvent(ReadOnlySpan<byte> raw)
     {
-        if (_discarding || _sizeLimitReached)
+        if (_discarding || _pipeline.SizeLimitReached)
         {
             _discarding = true;
             _discardedEvents++;
             _discardedBytes += (ulong)raw.Length;
             return 0;
         }
-        _decoder.Decode(raw);
-        return _sizeLimitReached ? -1 : 0; // a negative value stops this poll
+        if (!_pipeline.Post(PipelineItem.Of(OwnedEvent.CopyOf(raw))))
+            return -1; // the consumer failed: stop this poll, the failure is thrown on this thread
+        return _pipeline.SizeLimitReached ? -1 : 0; // a negative value stops this poll
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]

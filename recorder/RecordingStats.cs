@@ -1,6 +1,9 @@
 namespace Capture.Recorder;
 
-/// <summary>Running counts of a recording, for progress and the final summary.</summary>
+/// <summary>
+/// Running counts of a recording, for progress and the final summary. The recording pipeline's consumer
+/// thread keeps them; the polling thread reads them for progress, where a value one event old is fine.
+/// </summary>
 internal sealed class RecordingStats
 {
     public long KernelEvents { get; internal set; }

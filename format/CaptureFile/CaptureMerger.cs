@@ -13,6 +13,10 @@ public sealed class CaptureMerger
 {
     private readonly IReadOnlyList<CaptureReader> _inputs;
     private readonly List<HostRecord> _hosts = [];
+    /// <summary>The host space of each recording met so far, by its recording id: its rotated windows share it.</summary>
+    private readonly Dictionary<string, ushort> _recordingSpaces = [];
+    /// <summary>Connections open in the output: a window that repeats the open record of a connection its recording already opened continues it.</summary>
+    private readonly HashSet<ulong> _open = [];
 
     /// <param name="inputs">Open readers, one per input file, in the order the user named them.</param>
     public CaptureMerger(IReadOnlyList<CaptureReader> inputs)
@@ -48,7 +52,7 @@ public sealed class CaptureMerger
         while (queue.TryDequeue(out var source, out _))
         {
             cancellation.ThrowIfCancellationRequested();
-            var record = source.MapCurrent(output);
+            var record = Continued(source.MapCurrent(output));
             if (record is not null)
             {
                 output.Write(record);
@@ -58,6 +62,24 @@ public sealed class CaptureMerger
                 queue.Enqueue(source, (source.WallNs, source.Index));
         }
         output.Complete(lastNs);
+    }
+
+    /// <summary>
+    /// Null for the repeated open record of a connection that an earlier window of the same recording opened (the
+    /// recorder repeats it at the start of each rotated file, so that each converts alone): the merge continues the
+    /// connection instead, its stream positions already run on from the earlier window.
+    /// </summary>
+    private CaptureRecord? Continued(CaptureRecord? record)
+    {
+        switch (record)
+        {
+            case ConnectionOpenedRecord o when !_open.Add(o.ConnectionId):
+                return null;
+            case ConnectionClosedRecord c:
+                _open.Remove(c.ConnectionId);
+                break;
+        }
+        return record;
     }
 
     private HostRecord NewHost(string name, string bootId, ulong timestampNs)
@@ -125,6 +147,7 @@ public sealed class CaptureMerger
                 ConnectionClosedRecord c => c with { TimestampNs = ts, ConnectionId = Id(c.ConnectionId, output) },
                 ProcessRecord p => p with { TimestampNs = ts },
                 LossRecord l => l with { TimestampNs = ts },
+                TlsStackRecord t => t with { TimestampNs = ts },
                 HostRecord h => Declare(h),
                 _ => null,
             };
@@ -147,11 +170,17 @@ public sealed class CaptureMerger
 
         private ushort Allocate(ushort space, CaptureWriter output)
         {
+            // Windows of one recording (same recording id, no host records of their own) are one host space.
+            string? recording = _declared.Count == 0 ? reader.Header.Options.GetValueOrDefault(CaptureHeader.RecordingIdOption) : null;
+            if (recording is not null && merger._recordingSpaces.TryGetValue(recording, out ushort shared))
+                return _spaces[space] = shared;
             var host = _declared.TryGetValue(space, out var declared)
                 ? merger.NewHost(declared.HostName, declared.BootId, 0)
                 : merger.NewHost(reader.Header.HostName, reader.Header.Options.GetValueOrDefault(CaptureHeader.BootIdOption, ""), 0);
             output.Write(host);
             _spaces[space] = host.IdSpace;
+            if (recording is not null)
+                merger._recordingSpaces[recording] = host.IdSpace;
             return host.IdSpace;
         }
 

@@ -36,6 +36,9 @@ internal static class RecordDecoder
                 Take(ref used, Bounded(r.ReadUInt64())), Take(ref used, Bounded(r.ReadUInt64())), Take(ref used, Bounded(r.ReadUInt64())),
                 Take(ref used, Bounded(r.ReadUInt64())), Take(ref used, Bounded(r.ReadUInt64())), Take(ref used, Bounded(r.ReadUInt64()))),
             RecordKind.Host when count >= 5 => new HostRecord(ts, Take(ref used, r.ReadUInt16()), Take(ref used, r.ReadString() ?? ""), Take(ref used, r.ReadString() ?? "")),
+            RecordKind.TlsStack when count >= 8 => new TlsStackRecord(ts, Take(ref used, r.ReadInt32()),
+                Known(Take(ref used, (TlsStack)r.ReadByte()), TlsStack.Go, TlsStack.Unknown), Take(ref used, r.ReadString() ?? ""),
+                Take(ref used, r.ReadString() ?? ""), Take(ref used, r.ReadBoolean()), Take(ref used, r.ReadString() ?? "")),
             _ => null,
         };
         for (; used < count; used++)
@@ -85,7 +88,22 @@ internal static class RecordDecoder
         var flags = (ConnectionFlags)r.ReadUInt32();
         used += 11;
         ulong connectStart = count >= 14 ? Take(ref used, Bounded(r.ReadUInt64())) : 0; // format 1.1
-        return new ConnectionOpenedRecord(ts, connectionId, pid, fd, name, role, source, local, remote, flags, connectStart);
+        ContainerContext? container = count >= 22 ? ReadContainer(ref r, ref used) : null; // format 1.3
+        return new ConnectionOpenedRecord(ts, connectionId, pid, fd, name, role, source, local, remote, flags, connectStart, container);
+    }
+
+    private static ContainerContext ReadContainer(ref MessagePackReader r, ref int used)
+    {
+        ulong cgroupId = r.ReadUInt64();
+        string path = r.ReadString() ?? "";
+        uint netns = r.ReadUInt32();
+        int namespacePid = r.ReadInt32();
+        string? containerId = r.ReadString();
+        string? podUid = r.ReadString();
+        string? podNamespace = r.ReadString();
+        string? podName = r.ReadString();
+        used += 8;
+        return new ContainerContext(cgroupId, path, netns, namespacePid, containerId, podUid, podNamespace, podName);
     }
 
     private static IPEndPoint? ReadEndpoint(ref MessagePackReader r)

@@ -26,7 +26,7 @@ internal static class RecordEncoder
                 w.Write((uint)d.Flags);
                 break;
             case ConnectionOpenedRecord c:
-                w.WriteArrayHeader(14);
+                w.WriteArrayHeader(c.Container is null ? 14 : 22);
                 w.Write((int)RecordKind.ConnectionOpened);
                 w.Write(c.TimestampNs);
                 w.Write(c.ConnectionId);
@@ -41,6 +41,8 @@ internal static class RecordEncoder
                 w.Write(c.Remote?.Port ?? 0);
                 w.Write((uint)c.Flags);
                 w.Write(c.ConnectStartNs);
+                if (c.Container is { } container)
+                    WriteContainer(ref w, container);
                 break;
             case ConnectionClosedRecord c:
                 w.WriteArrayHeader(5);
@@ -85,9 +87,33 @@ internal static class RecordEncoder
                 w.Write(h.HostName);
                 w.Write(h.BootId);
                 break;
+            case TlsStackRecord t:
+                w.WriteArrayHeader(8);
+                w.Write((int)RecordKind.TlsStack);
+                w.Write(t.TimestampNs);
+                w.Write(t.Pid);
+                w.Write((byte)t.Stack);
+                w.Write(t.Path);
+                w.Write(t.Version);
+                w.Write(t.Probed);
+                w.Write(t.Reason);
+                break;
             default:
                 throw new ArgumentException($"No encoding for record type {record.GetType().Name}.", nameof(record));
         }
+    }
+
+    /// <summary>Format 1.3: eight fields after connect_start_ns; unknown strings are nil.</summary>
+    private static void WriteContainer(ref MessagePackWriter w, ContainerContext c)
+    {
+        w.Write(c.CgroupId);
+        w.Write(c.CgroupPath);
+        w.Write(c.NetNsInode);
+        w.Write(c.NamespacePid);
+        w.Write(c.ContainerId);
+        w.Write(c.PodUid);
+        w.Write(c.PodNamespace);
+        w.Write(c.PodName);
     }
 
     /// <summary>4 or 16 raw bytes in network order, or nil when the address is unknown.</summary>

@@ -32,12 +32,18 @@ public sealed record CaptureSummary
     public required IReadOnlyList<ProcessSummary> Processes { get; init; }
     /// <summary>The recording hosts: the header's for one recording, those its host records declare for a merged capture.</summary>
     public required IReadOnlyList<HostSummary> Hosts { get; init; }
+    /// <summary>The TLS stacks the recorder found (format 1.3): probed, or not and why; empty for older files.</summary>
+    public required IReadOnlyList<TlsStackSummary> TlsStacks { get; init; }
+    /// <summary>The cgroups (and containers) whose processes own connections, from format 1.3 open records; empty for older files.</summary>
+    public required IReadOnlyList<CgroupSummary> Cgroups { get; init; }
 
     public static CaptureSummary Compute(CaptureReader reader)
     {
         var connections = new HashSet<ulong>();
         var processes = new SortedDictionary<int, string>();
         var declaredHosts = new Dictionary<ushort, HostRecord>();
+        var tlsStacks = new List<TlsStackSummary>();
+        var cgroups = new Dictionary<(ulong, string, string?, string?), long>();
         long dataEvents = 0, dataBytes = 0, cutBytes = 0, lostEvents = 0, lostBytes = 0, noBufferGaps = 0, noBufferBytes = 0;
         ulong? first = null, last = null;
 
@@ -64,12 +70,20 @@ public sealed record CaptureSummary
                 case ConnectionOpenedRecord c:
                     connections.Add(c.ConnectionId);
                     processes.TryAdd(c.Pid, c.ProcessName);
+                    if (c.Container is { } k)
+                    {
+                        var key = (k.CgroupId, k.CgroupPath, k.ContainerId, k.Pod);
+                        cgroups[key] = cgroups.GetValueOrDefault(key) + 1;
+                    }
                     break;
                 case ProcessRecord p:
                     processes[p.Pid] = p.Name;
                     break;
                 case HostRecord h:
                     declaredHosts.TryAdd(h.IdSpace, h);
+                    break;
+                case TlsStackRecord t:
+                    tlsStacks.Add(TlsStackSummary.Of(t));
                     break;
                 case LossRecord l:
                     lostEvents += (long)l.LostEvents;
@@ -105,6 +119,9 @@ public sealed record CaptureSummary
             DataPath = reader.Header.Options.TryGetValue(CaptureHeader.DataPathOption, out string? path) ? path : null,
             Processes = processes.Select(p => new ProcessSummary(p.Key, p.Value)).ToList(),
             Hosts = HostsOf(connections, declaredHosts, reader.Header),
+            TlsStacks = tlsStacks,
+            Cgroups = cgroups.OrderBy(c => c.Key.Item2, StringComparer.Ordinal).ThenBy(c => c.Key.Item1)
+                .Select(c => new CgroupSummary(c.Key.Item2, c.Key.Item1, c.Key.Item3, c.Key.Item4, c.Value)).ToList(),
         };
     }
 
@@ -126,5 +143,32 @@ public sealed record CaptureSummary
 
 public sealed record ProcessSummary(int Pid, string Name);
 
+/// <summary>A TLS stack found in a process (pid 0: every process), probed or not (then why).</summary>
+public sealed record TlsStackSummary(int Pid, string Stack, string Path, string Version, bool Probed, string Reason)
+{
+    public static TlsStackSummary Of(TlsStackRecord record) =>
+        new(record.Pid, StackName(record.Stack), record.Path, record.Version, record.Probed, record.Reason);
+
+    /// <summary>One line for people: "go go1.19.8 /srv/app (pid 42)", or "... not probed: why".</summary>
+    public override string ToString()
+    {
+        string version = Version.Length > 0 ? $" {Version}" : "";
+        string where = Pid == 0 ? "every process" : $"pid {Pid}";
+        return $"{Stack}{version} {Path} ({where})" + (Probed ? "" : $" not probed: {Reason}");
+    }
+
+    /// <summary>The one spelling of each stack, in `inspect` and `record --json`.</summary>
+    public static string StackName(TlsStack stack) => stack switch
+    {
+        TlsStack.OpenSslShared => "openssl-shared",
+        TlsStack.OpenSslStatic => "openssl-static",
+        TlsStack.Go => "go",
+        _ => "unknown",
+    };
+}
+
 /// <summary>A recording host, its boot id ("" when not recorded) and how many connections it holds.</summary>
 public sealed record HostSummary(string Name, string BootId, long Connections);
+
+/// <summary>A cgroup seen in the capture: its path ("" when unknown), id, container and pod (null when the path does not say), and its connections.</summary>
+public sealed record CgroupSummary(string Path, ulong Id, string? ContainerId, string? Pod, long Connections);

@@ -8,7 +8,8 @@ namespace Capture.Format.Records;
 /// Addresses are null when the kernel could not read them.
 /// <see cref="TimestampNs"/> is when the connection was established: accept() returned, the handshake of
 /// connect() ended, or, when neither was observed, when it was first seen. <see cref="ConnectStartNs"/> is
-/// when connect() began, 0 when not observed (format 1.1; absent in 1.0 files).
+/// when connect() began, 0 when not observed (format 1.1; absent in 1.0 files). <see cref="Container"/> says
+/// which cgroup, network namespace and container the process lived in (format 1.3; null in older files).
 /// </summary>
 public sealed record ConnectionOpenedRecord(
     ulong TimestampNs,
@@ -21,7 +22,8 @@ public sealed record ConnectionOpenedRecord(
     IPEndPoint? Local,
     IPEndPoint? Remote,
     ConnectionFlags Flags,
-    ulong ConnectStartNs = 0) : CaptureRecord(TimestampNs)
+    ulong ConnectStartNs = 0,
+    ContainerContext? Container = null) : CaptureRecord(TimestampNs)
 {
     public override RecordKind Kind => RecordKind.ConnectionOpened;
 }

@@ -11,4 +11,6 @@ public enum RecordKind
     Trailer = 6,
     /// <summary>Format 1.2: which host a range of connection ids belongs to (merged captures).</summary>
     Host = 7,
+    /// <summary>Format 1.3: a TLS stack found in a process, probed or not (and why).</summary>
+    TlsStack = 9,
 }

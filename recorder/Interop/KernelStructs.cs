@@ -10,6 +10,7 @@ internal static class KernelConstants
 {
     public const int ChunkMax = 16384;
     public const int CommLength = 16;
+    public const int MaxCgroupFilters = 64;
     public const int PathDepth = 16;
     public const int PathNameLength = 64;
     public const byte DataPathSyscall = 0;
@@ -75,6 +76,9 @@ internal struct ConnectionOpenEvent
     public Bytes16 RemoteAddress;
     public Bytes16 Comm;
     public ulong ConnectStartNs;
+    public ulong CgroupId;
+    public uint NetNsInode;
+    public uint NamespacePid;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -131,6 +135,7 @@ internal struct KernelConfig
     public byte Tls;
     public byte DataPath;
     public Bytes2 Reserved;
+    public uint FilterCgroups;
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -32,6 +32,24 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
     public static partial int FStat(int fd, Stat* buffer);
 
+    [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int StatPath(string path, Stat* buffer);
+
+    public const int OpenReadOnlyDirectory = 0x10000 | 0x80000; // O_RDONLY | O_DIRECTORY | O_CLOEXEC
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    public static partial int Close(int fd);
+
+    /// <summary>The inode number of a path, or null when it cannot be stat'ed.</summary>
+    public static ulong? InodeOf(string path)
+    {
+        Stat st;
+        return StatPath(path, &st) == 0 ? st.Ino : null;
+    }
+
     [LibraryImport("libc", EntryPoint = "mount", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Mount(string source, string target, string fileSystemType, ulong flags, nint data);
 

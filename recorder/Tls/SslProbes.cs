@@ -1,3 +1,4 @@
+using Capture.Format.Records;
 using Capture.Recorder.Interop;
 
 namespace Capture.Recorder.Tls;
@@ -26,23 +27,23 @@ internal sealed class SslProbes
     ];
 
     private readonly KernelProgram _program;
-    private readonly HashSet<int> _pids;
-    private readonly HashSet<string> _comms;
+    private readonly ProcessSelection _selection;
+    private readonly TlsStackLog _log;
     private readonly List<SslLibrary> _named = [];
-    private readonly HashSet<(int Pid, ulong Device, ulong Inode)> _known = [];
+    /// <summary>Each attachment tried (pid -1: every process), and why it failed (null: probed).</summary>
+    private readonly Dictionary<(int Pid, ulong Device, ulong Inode), string?> _known = [];
     private readonly HashSet<string> _probed = new(StringComparer.Ordinal);
     private readonly List<string> _skipped = [];
     private readonly Dictionary<(ulong Device, ulong Inode), OpenSslInternals?> _internals = [];
 
-    public SslProbes(KernelProgram program, RecorderOptions options)
+    public SslProbes(KernelProgram program, ProcessSelection selection, TlsStackLog log)
     {
         _program = program;
-        _pids = [.. options.Pids];
-        // The kernel keeps 15 bytes of a name, as the comm filter does.
-        _comms = new HashSet<string>(options.ProcessNames.Select(n => n.Length > 15 ? n[..15] : n), StringComparer.Ordinal);
+        _selection = selection;
+        _log = log;
     }
 
-    private bool PerProcess => _pids.Count > 0 || _comms.Count > 0;
+    private bool PerProcess => _selection.PerProcess;
 
     /// <summary>Paths of the files with probes attached.</summary>
     public IReadOnlyList<string> Libraries => _probed.Order(StringComparer.Ordinal).ToList();
@@ -61,10 +62,12 @@ internal sealed class SslProbes
             SslLibrary library = SslLibraryFinder.Identify(path)
                 ?? throw new RecorderException($"--ssl-lib {path} cannot be opened.", RecorderFailure.BadInput);
             int pid = PerProcess ? Environment.ProcessId : AllProcesses;
-            if (!_known.Add((pid, library.Device, library.Inode)))
+            if (!_known.TryAdd((pid, library.Device, library.Inode), null))
                 continue;
             if (Attach(library, pid) is { } why)
                 throw new RecorderException($"--ssl-lib {path}: {why}.", RecorderFailure.BadInput);
+            if (!PerProcess)
+                _log.Add(0, Stack(library), library.Path, "", null);
             _named.Add(library);
             if (PerProcess)
                 _probed.Remove(library.Path); // only a check so far
@@ -76,30 +79,40 @@ internal sealed class SslProbes
     {
         if (!PerProcess)
         {
-            var mapped = SslLibraryFinder.Processes().SelectMany(pid => SslLibraryFinder.MappedBy(pid));
-            foreach (SslLibrary library in SslLibraryFinder.SystemLibraries().Concat(mapped))
-                TryAttach(library, AllProcesses);
+            foreach (SslLibrary library in SslLibraryFinder.SystemLibraries())
+                TryAttach(library, AllProcesses, 0);
+            foreach (int pid in _selection.Running())
+                foreach (SslLibrary library in SslLibraryFinder.MappedBy(pid))
+                    TryAttach(library, AllProcesses, pid);
             return;
         }
-        foreach (int pid in SslLibraryFinder.Processes().Where(Selected))
+        foreach (int pid in _selection.Running())
         {
-            // A uprobe on a file the process has not mapped yet takes effect when it does (Python imports ssl on demand).
-            foreach (SslLibrary library in _named.Concat(SslLibraryFinder.SystemLibraries()).Concat(SslLibraryFinder.MappedBy(pid)))
-                TryAttach(library, pid);
+            // A uprobe on a file the process has not mapped yet takes effect when it does (Python imports ssl on demand);
+            // the log names only what the process maps.
+            foreach (SslLibrary library in _named.Concat(SslLibraryFinder.SystemLibraries()))
+                TryAttach(library, pid, null);
+            foreach (SslLibrary library in SslLibraryFinder.MappedBy(pid))
+                TryAttach(library, pid, pid);
         }
     }
 
-    private bool Selected(int pid) =>
-        pid != Environment.ProcessId &&
-        (_pids.Contains(pid) || (_comms.Count > 0 && SslLibraryFinder.ProcessName(pid) is { } name && _comms.Contains(name)));
-
-    private void TryAttach(SslLibrary library, int pid)
+    /// <param name="seenIn">The process that maps the library (0: none yet; null: not to be logged), for the log of TLS stacks.</param>
+    private void TryAttach(SslLibrary library, int pid, int? seenIn)
     {
-        if (!_known.Add((pid, library.Device, library.Inode)))
-            return;
-        if (Attach(library, pid) is { } why && pid == AllProcesses)
-            _skipped.Add($"{library.Path}: {why}");
+        var key = (pid, library.Device, library.Inode);
+        if (!_known.TryGetValue(key, out string? why))
+        {
+            _known[key] = why = Attach(library, pid);
+            if (why is not null && pid == AllProcesses)
+                _skipped.Add($"{library.Path}: {why}");
+        }
+        if (seenIn is { } process)
+            _log.Add(process, Stack(library), library.Path, "", why);
     }
+
+    private static TlsStack Stack(SslLibrary library) =>
+        SslLibraryFinder.IsLibSsl(Path.GetFileName(library.Path)) ? TlsStack.OpenSslShared : TlsStack.OpenSslStatic;
 
     /// <summary>Attaches every hook the file has; null on success, else why the file is not usable.</summary>
     private string? Attach(SslLibrary library, int pid)

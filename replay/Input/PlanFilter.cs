@@ -27,36 +27,11 @@ public sealed record PlanFilter
 
     public ReplayPlan Apply(ReplayPlan plan) => IsEmpty ? plan : plan.Where(r => MatchesExchangeFilter(r) && (ExcludePath is null || !ExcludePath.IsMatch(Path(r))));
 
-    /// <summary><see cref="ExchangeFilter"/>'s rules applied to a plan item read from HAR.</summary>
-    bool MatchesExchangeFilter(ReplayRequest r)
-    {
-        var f = Exchange;
-        if (f.Pid is int pid && r.Pid != pid)
-            return false;
-        if (f.Method is string method && !string.Equals(method, r.Method, StringComparison.OrdinalIgnoreCase))
-            return false;
-        if (f.PathPrefix is string prefix && !Path(r).StartsWith(prefix, StringComparison.Ordinal))
-            return false;
-        if (f.Status is { } status && !status.Contains(r.Response.Status))
-            return false;
-        if (f.Host is string host && !HostMatches(r, host))
-            return false;
-        return true;
-    }
+    /// <summary><see cref="ExchangeFilter"/>'s rules applied to a plan item read from HAR: its Host header, else its URL's authority.</summary>
+    bool MatchesExchangeFilter(ReplayRequest r) =>
+        Exchange.Matches(new FilterSubject(r.Pid, null, r.Method, r.PathAndQuery, r.Response.Status,
+            r.Headers.FirstOrDefault(h => string.Equals(h.Name, "Host", StringComparison.OrdinalIgnoreCase))?.Value ?? RecordedUrl.Authority(r.Url),
+            null));
 
-    static string Path(ReplayRequest r)
-    {
-        string p = r.PathAndQuery;
-        int q = p.IndexOf('?');
-        return q < 0 ? p : p[..q];
-    }
-
-    /// <summary>The recorded Host header or URL authority, with or without its port.</summary>
-    static bool HostMatches(ReplayRequest r, string wanted)
-    {
-        string authority = r.Headers.FirstOrDefault(h => string.Equals(h.Name, "Host", StringComparison.OrdinalIgnoreCase))?.Value
-                           ?? RecordedUrl.Authority(r.Url);
-        return string.Equals(authority, wanted, StringComparison.OrdinalIgnoreCase) ||
-               string.Equals(RecordedUrl.Host("http://" + authority).Trim('[', ']'), wanted.Trim('[', ']'), StringComparison.OrdinalIgnoreCase);
-    }
+    static string Path(ReplayRequest r) => ExchangeFilter.RequestPath(r.PathAndQuery);
 }

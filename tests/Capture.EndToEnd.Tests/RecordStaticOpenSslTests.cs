@@ -1,5 +1,6 @@
 using System.Globalization;
 using Capture.EndToEnd.Tests.Infrastructure;
+using Capture.Format.Records;
 
 namespace Capture.EndToEnd.Tests;
 
@@ -36,6 +37,9 @@ public class RecordStaticOpenSslTests
             Assert.Equal($"static-tls:{path}", entry.GetProperty("response").GetProperty("content").GetProperty("text").GetString());
             Assert.Equal(server.Id, entry.GetProperty("_pid").GetInt32());
         }
-        TlsAssert.NoCiphertext(result.Read());
+        var capture = result.Read();
+        Assert.Contains(capture.Records.OfType<TlsStackRecord>(), t => (t.Stack, t.Pid, t.Probed) == (TlsStack.OpenSslStatic, server.Id, true)
+            && t.Path.EndsWith("/root" + program, StringComparison.Ordinal));
+        TlsAssert.NoCiphertext(capture);
     }
 }

@@ -238,6 +238,11 @@ public class RecordTlsTests
         Assert.Equal(Curl.ExpectedGet(url), serverEnd.IngressText);
         Assert.Equal(PythonHttpServer.Pattern(4000), serverEnd.Egress[^4000..]);
         Assert.Contains(result.Summary.GetProperty("tlsLibraries").EnumerateArray(), l => l.GetString()!.Contains("libssl.so", StringComparison.Ordinal));
+        // The stack found in the process, in the summary and in the file's TLS-stack records.
+        Assert.Contains(result.Summary.GetProperty("tlsStacks").EnumerateArray(), s => s.GetProperty("stack").GetString() == "openssl-shared"
+            && s.GetProperty("pid").GetInt32() == server.Pid && s.GetProperty("probed").GetBoolean());
+        Assert.Contains(capture.Records.OfType<TlsStackRecord>(), t => (t.Stack, t.Pid, t.Probed) == (TlsStack.OpenSslShared, server.Pid, true)
+            && t.Path.Contains("libssl.so", StringComparison.Ordinal));
         TlsAssert.NoCiphertext(capture);
     }
 

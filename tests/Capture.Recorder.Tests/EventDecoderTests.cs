@@ -145,10 +145,10 @@ public class EventDecoderTests : IDisposable
         Assert.Single(_records.OfType<ConnectionClosedRecord>());
     }
 
-    private static KernelEventHeader Header(KernelEventType type, ulong connection) =>
+    internal static KernelEventHeader Header(KernelEventType type, ulong connection) =>
         new() { Type = (uint)type, Tgid = 4242, TimestampNs = 1_000_000, ConnectionId = connection };
 
-    private static byte[] Bytes<T>(T value) where T : struct
+    internal static byte[] Bytes<T>(T value) where T : struct
     {
         var bytes = new byte[Marshal.SizeOf<T>()];
         MemoryMarshal.Write(bytes, in value);

@@ -19,7 +19,7 @@ public class StructLayoutTests
         ("capture_conn_open_event", typeof(ConnectionOpenEvent),
             [("hdr", "Header"), ("fd", "Fd"), ("role", "Role"), ("source", "Source"), ("family", "Family"), ("local_port", "LocalPort"),
              ("remote_port", "RemotePort"), ("flags", "Flags"), ("reserved", "Reserved"), ("local_addr", "LocalAddress"), ("remote_addr", "RemoteAddress"), ("comm", "Comm"),
-             ("connect_start_ns", "ConnectStartNs")]),
+             ("connect_start_ns", "ConnectStartNs"), ("cgroup_id", "CgroupId"), ("netns_ino", "NetNsInode"), ("ns_pid", "NamespacePid")]),
         ("capture_data_event", typeof(DataEvent),
             [("hdr", "Header"), ("stream_offset", "StreamOffset"), ("cut_bytes", "CutBytes"), ("payload_len", "PayloadLength"),
              ("direction", "Direction"), ("flags", "Flags"), ("reserved", "Reserved")]),
@@ -31,7 +31,7 @@ public class StructLayoutTests
         ("capture_config", typeof(KernelConfig),
             [("self_tgid", "SelfTgid"), ("max_bytes_per_call", "MaxBytesPerCall"), ("filter_pids", "FilterPids"),
              ("filter_comms", "FilterComms"), ("filter_ports", "FilterPorts"), ("all_tcp", "AllTcp"), ("wakeup_bytes", "WakeupBytes"),
-             ("tls", "Tls"), ("data_path", "DataPath"), ("reserved", "Reserved")]),
+             ("tls", "Tls"), ("data_path", "DataPath"), ("reserved", "Reserved"), ("filter_cgroups", "FilterCgroups")]),
         ("capture_counters", typeof(KernelCounters),
             [("ringbuf_full_events", "RingBufferFullEvents"), ("ringbuf_full_bytes", "RingBufferFullBytes"), ("cap_events", "CapEvents"),
              ("cap_bytes", "CapBytes"), ("read_fault_events", "ReadFaultEvents"), ("read_fault_bytes", "ReadFaultBytes"),
@@ -42,6 +42,7 @@ public class StructLayoutTests
     [
         ("CAPTURE_CHUNK_MAX", KernelConstants.ChunkMax),
         ("CAPTURE_COMM_LEN", KernelConstants.CommLength),
+        ("CAPTURE_MAX_CGROUP_FILTERS", KernelConstants.MaxCgroupFilters),
         ("CAPTURE_PATH_DEPTH", KernelConstants.PathDepth),
         ("CAPTURE_PATH_NAME", KernelConstants.PathNameLength),
         ("CAPTURE_EVENT_CONN_OPEN", (long)KernelEventType.ConnectionOpen),
@@ -115,7 +116,7 @@ public class StructLayoutTests
         }
     }
 
-    private static string Run(string file, params string[] args)
+    internal static string Run(string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in args)

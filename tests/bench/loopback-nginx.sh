@@ -14,6 +14,7 @@ while [ $# -gt 0 ]; do
     --threads) threads="$2"; shift 2 ;;
     --json) json=1; shift ;;
     --paths) paths="$2"; shift 2 ;;
+    --server) server="$2"; shift 2 ;;
     *) echo "$bench: unknown option $1" >&2; exit 2 ;;
   esac
 done

@@ -37,6 +37,7 @@ internal sealed class HarEntryBuilder(CaptureHeader header)
             Process = exchange.Connection.ProcessName,
             Host = exchange.Connection.Host.Length > 0 ? exchange.Connection.Host : null,
             ConnectionId = exchange.Connection.ConnectionId,
+            Container = exchange.Connection.Container,
             PeerPid = exchange.Peer?.Pid,
             PeerProcess = exchange.Peer?.ProcessName,
             Incomplete = exchange.Incomplete,

@@ -1,3 +1,5 @@
+using Capture.Format.Records;
+
 namespace Capture.Traffic.Har;
 
 // The HAR 1.2 object model (http://www.softwareishard.com/blog/har-12-spec/), plain and mutable so that
@@ -50,6 +52,8 @@ internal sealed class HarEntry
     /// <summary>The recording host ("_host"): the capture header's, or in a merged capture the connection's own.</summary>
     public string? Host { get; set; }
     public ulong? ConnectionId { get; set; }
+    /// <summary>Where the process lived ("_container", "_pod", "_netns", "_cgroup"), when the recording knew.</summary>
+    public ContainerContext? Container { get; set; }
     /// <summary>The other end's process when both ends of the connection were traced ("_peerPid", "_peerProcess").</summary>
     public int? PeerPid { get; set; }
     public string? PeerProcess { get; set; }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Capture.Format.Records;
 
 namespace Capture.Traffic.Har;
 
@@ -77,6 +78,8 @@ internal sealed class HarWriter : IDisposable
         WriteOptional(Names.Uhost, entry.Host);
         if (entry.ConnectionId is { } id)
             j.WriteNumber(Names.UconnectionId, id);
+        if (entry.Container is { } container)
+            WriteContainer(container);
         if (entry.PeerPid is { } peerPid)
             j.WriteNumber(Names.UpeerPid, peerPid);
         WriteOptional(Names.UpeerProcess, entry.PeerProcess);
@@ -248,6 +251,14 @@ internal sealed class HarWriter : IDisposable
             _json.WriteString(Names.text, bytes.Span);
     }
 
+    private void WriteContainer(ContainerContext c)
+    {
+        WriteOptional(Names.Ucontainer, c.ContainerId);
+        WriteOptional(Names.Upod, c.Pod);
+        _json.WriteNumber(Names.Unetns, c.NetNsInode);
+        _json.WriteString(Names.Ucgroup, c.Cgroup);
+    }
+
     private void WriteOptional(JsonEncodedText name, string? value)
     {
         if (value is not null)
@@ -271,6 +282,10 @@ internal sealed class HarWriter : IDisposable
         public static readonly JsonEncodedText UpeerProcess = JsonEncodedText.Encode("_peerProcess");
         public static readonly JsonEncodedText Uprocess = JsonEncodedText.Encode("_process");
         public static readonly JsonEncodedText Uhost = JsonEncodedText.Encode("_host");
+        public static readonly JsonEncodedText Ucontainer = JsonEncodedText.Encode("_container");
+        public static readonly JsonEncodedText Upod = JsonEncodedText.Encode("_pod");
+        public static readonly JsonEncodedText Unetns = JsonEncodedText.Encode("_netns");
+        public static readonly JsonEncodedText Ucgroup = JsonEncodedText.Encode("_cgroup");
         public static readonly JsonEncodedText Utruncated = JsonEncodedText.Encode("_truncated");
         public static readonly JsonEncodedText Uupgraded = JsonEncodedText.Encode("_upgraded");
         public static readonly JsonEncodedText blocked = JsonEncodedText.Encode("blocked");

@@ -26,7 +26,9 @@ public sealed record ExchangeLine(
     bool Incomplete,
     long GapBytes,
     bool Truncated,
-    bool Malformed)
+    bool Malformed,
+    string? Container = null,
+    string? Pod = null)
 {
     public static ExchangeLine From(HttpExchange exchange, CaptureHeader header)
     {
@@ -50,7 +52,9 @@ public sealed record ExchangeLine(
             exchange.Incomplete,
             exchange.GapBytes,
             exchange.Truncated,
-            exchange.Malformed);
+            exchange.Malformed,
+            exchange.Connection.Container?.ContainerId,
+            exchange.Connection.Container?.Pod);
     }
 
     /// <summary>What is not whole about it, in a few letters: tls, gap=N, cut, malformed, incomplete.</summary>
@@ -71,12 +75,15 @@ public sealed record ExchangeLine(
     /// <summary>
     /// One line: time (UTC), process(pid), method, status, duration, request and response body bytes,
     /// URL, flags. The URL comes last but one so that the columns before it stay aligned. With
-    /// <paramref name="withHost"/> (a capture of several hosts) the process is shown as host/process(pid).
+    /// <paramref name="withHost"/> (a capture of several hosts) the process is shown as host/process(pid);
+    /// a process in a container is followed by @ and the container's short id.
     /// </summary>
     public string ToText(bool withHost = false)
     {
         var c = CultureInfo.InvariantCulture;
         string process = withHost ? $"{Host}/{Process}({Pid.ToString(c)})" : $"{Process}({Pid.ToString(c)})";
+        if (Container is { Length: > 0 } container)
+            process += "@" + (container.Length > 12 ? container[..12] : container); // the short id docker ps shows
         string status = Status is int s ? s.ToString(c) : "---";
         string duration = DurationMs is double d ? d.ToString("0.0", c) + "ms" : "-";
         string line = string.Create(c, $"{Time.UtcDateTime:HH:mm:ss.fff} {process,-20} {Method,-7} {status} {duration,9} {RequestBodyBytes,8} {ResponseBodyBytes,9} {Url} {Flags}");

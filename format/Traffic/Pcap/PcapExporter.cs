@@ -1,3 +1,4 @@
+using Capture.Traffic.Reassembly;
 using Capture.Format;
 using System.Runtime.CompilerServices;
 using Capture.Format.Records;
@@ -21,7 +22,7 @@ public sealed class PcapExporter : IDisposable
     private readonly PcapExportOptions _options;
     private readonly Dictionary<ulong, SyntheticConnection> _connections = new();
     private readonly HashSet<ulong> _skipped = new();
-    private readonly TwinDetector _twins = new();
+    private readonly ConnectionEnds<ConnectionOpenedRecord> _ends = new();
     private readonly Dictionary<ushort, string> _hosts = new();
     private readonly byte[] _headers = new byte[TcpPacketHeaders.MaxLength];
     private bool _completed;
@@ -104,13 +105,15 @@ public sealed class PcapExporter : IDisposable
             return;
         }
 
-        if (!_twins.Register(open, HostOf(open.ConnectionId) ?? ""))
+        string scope = ConnectionInfo.ScopeOf(HostOf(open.ConnectionId) ?? "", open.Container); // two ends share a host and a netns
+        if (_ends.OtherEnd(scope, open.Local, open.Remote) is not null)
         {
             // Both ends were traced: the same bytes would appear twice, as retransmissions.
             _skipped.Add(open.ConnectionId);
             Stats.TwinConnectionsSkipped++;
             return;
         }
+        _ends.Add(open, scope, open.Local, open.Remote);
 
         var connection = new SyntheticConnection(open.ConnectionId, open, HostOf(open.ConnectionId));
         _connections.Add(open.ConnectionId, connection);
@@ -195,7 +198,7 @@ public sealed class PcapExporter : IDisposable
         if (_skipped.Remove(closed.ConnectionId) || !_connections.Remove(closed.ConnectionId, out SyntheticConnection? connection))
             return;
         if (connection.Open is { } open)
-            _twins.Unregister(open, HostOf(open.ConnectionId) ?? "");
+            _ends.Remove(open, ConnectionInfo.ScopeOf(HostOf(open.ConnectionId) ?? "", open.Container), open.Local, open.Remote);
         if (!connection.HasFlows)
             return; // neither a handshake nor data: nothing to show
 

@@ -30,8 +30,4 @@ internal sealed class AwaitingTwin(ConnectionAssembler end)
         while (_held.TryDequeue(out var e))
             emit(e);
     }
-
-    /// <summary>True when the two ends are on this host: the other end may be a traced process too.</summary>
-    public static bool Possible(System.Net.IPEndPoint local, System.Net.IPEndPoint remote) =>
-        System.Net.IPAddress.IsLoopback(remote.Address) || remote.Address.Equals(local.Address);
 }

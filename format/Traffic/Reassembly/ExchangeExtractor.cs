@@ -1,5 +1,4 @@
 using Capture.Format;
-using System.Net;
 using Capture.Format.Records;
 
 namespace Capture.Traffic.Reassembly;
@@ -19,7 +18,7 @@ public sealed class ExchangeExtractor
     private readonly ExtractorOptions _options;
     private readonly Dictionary<ulong, ConnectionAssembler> _open = [];
     private readonly RecentlyClosed _closedIds = new(64 * 1024);
-    private readonly Dictionary<(string Host, IPEndPoint Local, IPEndPoint Remote), ConnectionAssembler> _byEndPoints = [];
+    private readonly ConnectionEnds<ConnectionAssembler> _ends = new();
     private readonly Dictionary<ConnectionAssembler, TwinConnections> _twins = [];
     private readonly Dictionary<ConnectionAssembler, AwaitingTwin> _awaiting = [];
     private int _recordsSinceTwinRelease;
@@ -169,11 +168,8 @@ public sealed class ExchangeExtractor
         if (_open.ContainsKey(opened.ConnectionId) || _closedIds.Contains(opened.ConnectionId))
             return;
         var assembler = Add(ConnectionInfo.From(opened, HostOf(opened.ConnectionId)));
-        var local = ConnectionInfo.Normalize(opened.Local);
-        var remote = ConnectionInfo.Normalize(opened.Remote);
-        if (local is null || remote is null)
-            return;
-        if (_options.MergeTwinConnections && _byEndPoints.TryGetValue((assembler.Info.Host, remote, local), out var mirror) && !mirror.Closed && !_twins.ContainsKey(mirror))
+        var info = assembler.Info;
+        if (_options.MergeTwinConnections && _ends.OtherEnd(info.TwinScope, info.Local, info.Remote) is { } mirror && !mirror.Closed && !_twins.ContainsKey(mirror))
         {
             bool mirrorIsClient = mirror.Info.Role == ConnectionRole.Client || assembler.Info.Role == ConnectionRole.Server;
             var twins = mirrorIsClient ? new TwinConnections(mirror, assembler) : new TwinConnections(assembler, mirror);
@@ -184,9 +180,9 @@ public sealed class ExchangeExtractor
             if (_awaiting.Remove(mirror, out var waited))
                 waited.ReleaseAll(exchange => twins.Offer(exchange, mirrorIsClient, Ready));
         }
-        else if (_options.MergeTwinConnections && AwaitingTwin.Possible(local, remote))
+        else if (_options.MergeTwinConnections && ConnectionEnds<ConnectionAssembler>.OtherEndMayBeHere(info.Local, info.Remote))
             _awaiting[assembler] = new AwaitingTwin(assembler);
-        _byEndPoints[(assembler.Info.Host, local, remote)] = assembler; // twins are two ends on one host
+        _ends.Add(assembler, info.TwinScope, info.Local, info.Remote);
     }
 
     private ConnectionAssembler Add(ConnectionInfo info)
@@ -219,10 +215,7 @@ public sealed class ExchangeExtractor
         assembler.Dispose();
         _open.Remove(assembler.Info.ConnectionId);
         _closedIds.Add(assembler.Info.ConnectionId);
-        var local = ConnectionInfo.Normalize(assembler.Info.Local);
-        var remote = ConnectionInfo.Normalize(assembler.Info.Remote);
-        if (local is not null && remote is not null && _byEndPoints.TryGetValue((assembler.Info.Host, local, remote), out var mapped) && mapped == assembler)
-            _byEndPoints.Remove((assembler.Info.Host, local, remote));
+        _ends.Remove(assembler, assembler.Info.TwinScope, assembler.Info.Local, assembler.Info.Remote);
         if (_awaiting.Remove(assembler, out var awaiting))
             awaiting.ReleaseAll(Ready);
         if (_twins.TryGetValue(assembler, out var twins) && twins.BothClosed)

@@ -17,18 +17,20 @@ public sealed record ExchangeFilter
 
     public bool IsEmpty => Pid is null && Host is null && Method is null && PathPrefix is null && Status is null;
 
-    public bool Matches(HttpExchange exchange)
+    public bool Matches(HttpExchange exchange) => Matches(FilterSubject.Of(exchange));
+
+    public bool Matches(in FilterSubject subject)
     {
         // Either end: a connection traced at both ends is kept once, from the client's side.
-        if (Pid is { } pid && exchange.Connection.Pid != pid && exchange.Peer?.Pid != pid)
+        if (Pid is { } pid && subject.Pid != pid && subject.PeerPid != pid)
             return false;
-        if (Method is { } method && !string.Equals(exchange.Request?.Method, method, StringComparison.OrdinalIgnoreCase))
+        if (Method is { } method && !string.Equals(subject.Method, method, StringComparison.OrdinalIgnoreCase))
             return false;
-        if (PathPrefix is { } prefix && !RequestPath(exchange).StartsWith(prefix, StringComparison.Ordinal))
+        if (PathPrefix is { } prefix && !RequestPath(subject.Target).StartsWith(prefix, StringComparison.Ordinal))
             return false;
-        if (Status is { } status && !status.Contains(exchange.Response?.StatusCode ?? 0))
+        if (Status is { } status && !status.Contains(subject.Status))
             return false;
-        if (Host is { } host && !HostMatches(exchange, host))
+        if (Host is { } host && !HostMatches(subject, host))
             return false;
         return true;
     }
@@ -37,9 +39,11 @@ public sealed record ExchangeFilter
     public static StatusSet ParseStatus(string text) => StatusSet.Parse(text);
 
     /// <summary>The path part of the request target (no query), "/" for authority-form and "*" targets.</summary>
-    public static string RequestPath(HttpExchange exchange)
+    public static string RequestPath(HttpExchange exchange) => RequestPath(exchange.Request?.Target ?? "");
+
+    /// <summary>The path part of a request target (no query): origin or absolute form; "*" stays "*".</summary>
+    public static string RequestPath(string target)
     {
-        string target = exchange.Request?.Target ?? "";
         if (target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || target.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         {
             int slash = target.IndexOf('/', target.IndexOf("//", StringComparison.Ordinal) + 2);
@@ -49,15 +53,16 @@ public sealed record ExchangeFilter
         return query < 0 ? target : target[..query];
     }
 
-    private static bool HostMatches(HttpExchange exchange, string wanted)
+    /// <summary>The Host (with or without its port) or the server's address; an IPv6 address with or without brackets.</summary>
+    private static bool HostMatches(in FilterSubject subject, string wanted)
     {
-        if (exchange.Request?.GetHeader("Host") is { } hostHeader)
+        if (subject.Authority is { } authority)
         {
-            if (hostHeader.Equals(wanted, StringComparison.OrdinalIgnoreCase) || StripPort(hostHeader).Equals(wanted, StringComparison.OrdinalIgnoreCase))
+            if (authority.Equals(wanted, StringComparison.OrdinalIgnoreCase)
+                || StripPort(authority).Equals(wanted.Trim('[', ']'), StringComparison.OrdinalIgnoreCase))
                 return true;
         }
-        var server = exchange.Connection.ServerEndPoint;
-        return server is not null && (server.Address.ToString() == wanted || server.ToString() == wanted);
+        return subject.Server is { } server && (server.Address.ToString() == wanted.Trim('[', ']') || server.ToString() == wanted);
     }
 
     private static string StripPort(string host)

@@ -25,11 +25,16 @@ public class ManifestTests
         AssertParses(args);
         Assert.Equal("record", args[0]);
         Assert.Equal("/var/lib/capture/node-1.tcap", Value(args, "-o"));
-        Assert.True(Units.TryParseSize(Value(args, "--max-size"), out _));
+        // Rotated windows, the oldest removed: a node's disk never fills.
+        Assert.True(Units.TryParseSize(Value(args, "--rotate-size"), out _));
+        Assert.True(Units.TryParseDuration(Value(args, "--rotate-every"), out _));
+        Assert.True(int.Parse(Value(args, "--keep"), System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.DoesNotContain("--max-size", args);
         Assert.Equal("true", Scalar(spec, "hostPID"));
         var mounts = Sequence(container["volumeMounts"]).Select(m => Scalar(m, "mountPath")).ToList();
         Assert.Contains("/sys/kernel/btf", mounts);
         Assert.Contains("/sys/kernel/tracing", mounts);
+        Assert.Contains("/sys/fs/cgroup", mounts);
         var added = Strings(((YamlMappingNode)((YamlMappingNode)container["securityContext"])["capabilities"])["add"]);
         Assert.Contains("BPF", added);
         Assert.Contains("PERFMON", added);

@@ -41,6 +41,21 @@ public class CompatibilityTests
     }
 
     [Fact]
+    public void Container_fields_of_format_1_3_round_trip_and_a_1_2_record_has_none()
+    {
+        var container = new ContainerContext(4242, "/kubepods/burstable/pod0b7e6c2a-1d3f-4e5a-9b8c-7d6e5f4a3b2c/abc", 4026532281, 7,
+            "abc", "0b7e6c2a-1d3f-4e5a-9b8c-7d6e5f4a3b2c", "shop", "orders-api");
+        var inContainer = new ConnectionOpenedRecord(5, 9, 100, 4, "nginx", ConnectionRole.Server, ConnectionSource.Accept,
+            new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 8080), new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 51000),
+            ConnectionFlags.None, 0, container);
+        var onHost = inContainer with { ConnectionId = 10, Container = null };
+        var (read, _) = SampleRecords.ReadAll(SampleRecords.WriteToBytes([inContainer, onHost]));
+        Assert.Equal([inContainer, onHost], read.Where(r => r is ConnectionOpenedRecord));
+        Assert.Equal("shop/orders-api", container.Pod);
+        Assert.Equal("0b7e6c2a-1d3f-4e5a-9b8c-7d6e5f4a3b2c", (container with { PodName = null }).Pod);
+    }
+
+    [Fact]
     public void A_format_1_0_connection_record_without_the_connect_start_reads_as_not_observed()
     {
         var stream = new MemoryStream();

@@ -1,5 +1,6 @@
 using System.Net;
 using Capture.Format;
+using Capture.Format.Inspection;
 using Capture.Format.Records;
 
 namespace Capture.Format.Tests.CaptureFile;
@@ -20,6 +21,8 @@ public class RoundTripTests
             new DataRecord(5, 9, Direction.Ingress, 0, Array.Empty<byte>(), 4096, DataFlags.FromFile | DataFlags.Unrecoverable),
             new ConnectionClosedRecord(6, 9, 18, 4096),
             new LossRecord(7, LossReason.PayloadCap, 0, 1 << 20),
+            new TlsStackRecord(8, 77, TlsStack.Go, "/proc/77/root/srv/api", "go1.19.8", true, ""),
+            new TlsStackRecord(8, 0, TlsStack.OpenSslShared, "/usr/lib/x86_64-linux-gnu/libssl.so.3", "", false, "attaching failed"),
         };
         byte[] file = SampleRecords.WriteToBytes(records);
         var (read, stats) = SampleRecords.ReadAll(file);
@@ -27,8 +30,30 @@ public class RoundTripTests
         Assert.True(stats.CleanClose);
         Assert.Equal(0, stats.CorruptBlocks);
         var trailer = Assert.IsType<TrailerRecord>(read[^1]);
-        Assert.Equal(new TrailerRecord(99_000_000_000, 8, 2, 2, 18, 0, 1 << 20), trailer);
+        Assert.Equal(new TrailerRecord(99_000_000_000, 10, 2, 2, 18, 0, 1 << 20), trailer);
         RecordEquality.AssertSequence(records, read[..^1]);
+    }
+
+    [Fact]
+    public void Tls_stack_records_are_listed_by_inspect_in_order_and_a_stack_from_a_newer_version_reads_as_unknown()
+    {
+        var records = new List<CaptureRecord>
+        {
+            new TlsStackRecord(1, 42, TlsStack.Go, "/proc/42/root/srv/api", "go1.16.8", false, "built with go1.16.8; Go 1.17 or later is needed"),
+            new TlsStackRecord(2, 43, (TlsStack)200, "/opt/x", "", true, ""),
+        };
+        using var reader = new CaptureReader(new MemoryStream(SampleRecords.WriteToBytes(records)));
+
+        var summary = CaptureSummary.Compute(reader);
+
+        TlsStackSummary[] expected =
+        [
+            new(42, "go", "/proc/42/root/srv/api", "go1.16.8", false, "built with go1.16.8; Go 1.17 or later is needed"),
+            new(43, "unknown", "/opt/x", "", true, ""),
+        ];
+        Assert.Equal(expected, summary.TlsStacks);
+        Assert.Equal("go go1.16.8 /proc/42/root/srv/api (pid 42) not probed: built with go1.16.8; Go 1.17 or later is needed",
+            summary.TlsStacks[0].ToString());
     }
 
     [Fact]

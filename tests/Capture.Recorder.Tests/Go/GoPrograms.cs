@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Capture.Tests.Shared;
 
 namespace Capture.Recorder.Tests.Go;
@@ -6,7 +5,7 @@ namespace Capture.Recorder.Tests.Go;
 /// <summary>
 /// Real Go programs built once per test run with Debian's golang-go: an HTTPS server (crypto/tls
 /// linked in), the same stripped of its symbol table, and a plain program without crypto/tls.
-/// Without `go` the tests skip, except under CAPTURE_REQUIRE_TOOLS=1 (CI) where that fails them.
+/// Without `go` the tests skip, except under CAPTURE_REQUIRE_TOOLS=1 (CI) where that fails them (GoToolchain).
 /// </summary>
 public static class GoPrograms
 {
@@ -39,11 +38,11 @@ public static class GoPrograms
     public static string WithoutTls => Require().Plain;
 
     /// <summary>`go version`'s toolchain version, e.g. go1.19.8.</summary>
-    public static string ToolchainVersion => Run(Go(), Path.GetTempPath(), "env", "GOVERSION").Trim();
+    public static string ToolchainVersion => GoToolchain.Version;
 
     private static (string Server, string Stripped, string Plain) Require()
     {
-        Go();
+        GoToolchain.Go();
         return Built.Value;
     }
 
@@ -52,31 +51,12 @@ public static class GoPrograms
         string dir = Directory.CreateTempSubdirectory("capture-go-").FullName;
         File.WriteAllText(Path.Combine(dir, "server.go"), HttpsServer);
         File.WriteAllText(Path.Combine(dir, "plain.go"), Plain);
-        string go = Go();
         string server = Path.Combine(dir, "server"), stripped = Path.Combine(dir, "server-stripped"), plain = Path.Combine(dir, "plain");
-        Run(go, dir, "build", "-o", server, "server.go");
-        Run(go, dir, "build", "-ldflags=-s -w", "-o", stripped, "server.go");
-        Run(go, dir, "build", "-o", plain, "plain.go");
+        GoToolchain.Build(Path.Combine(dir, "server.go"), server);
+        GoToolchain.Build(Path.Combine(dir, "server.go"), stripped, "-ldflags=-s -w");
+        GoToolchain.Build(Path.Combine(dir, "plain.go"), plain);
         return (server, stripped, plain);
     }
 
-    private static string Go() => ToolRequirement.Find("go", "apt-get install golang-go", "/usr/lib/go/bin");
-
-    public static string Run(string file, string directory, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in args)
-            start.ArgumentList.Add(arg);
-        start.Environment["GOFLAGS"] = "-mod=mod";
-        start.Environment["GOTOOLCHAIN"] = "local"; // never download a toolchain
-        start.Environment["GOCACHE"] = Path.Combine(Path.GetTempPath(), "capture-go-cache");
-        start.Environment["HOME"] = Environment.GetEnvironmentVariable("HOME") ?? Path.GetTempPath();
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {stderr.Result}");
-        return stdout;
-    }
+    public static string Run(string file, string directory, params string[] args) => GoToolchain.Run(file, directory, args);
 }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Capture.Recorder.Tls.Go;
+using Capture.Tests.Shared;
 
 namespace Capture.Recorder.Tests.Go;
 
@@ -15,11 +16,11 @@ public class GoTlsFinderTests
         Assert.True(found.FromSymbols);
         Assert.Equal(GoPrograms.ToolchainVersion, found.Version.Text);
         Assert.True(found.Version.HasRegisterAbi);
-        Assert.NotEqual(found.WriteEntry, found.ReadEntry);
-        Assert.NotEmpty(found.ReadReturns);
-        Assert.All(found.ReadReturns, r => Assert.True(r > found.ReadEntry));
+        Assert.NotEqual(found.Write.Entry, found.Read.Entry);
+        Assert.NotEmpty(found.Read.Returns);
+        Assert.All(found.Read.Returns, r => Assert.True(r > found.Read.Entry));
         byte[] file = File.ReadAllBytes(GoPrograms.Server);
-        Assert.All(found.ReadReturns, r => Assert.Equal(0xC3, file[r])); // each is a RET (near return, no immediate)
+        Assert.All(found.Read.Returns, r => Assert.Equal(0xC3, file[r])); // each is a RET (near return, no immediate)
     }
 
     [Fact]
@@ -33,24 +34,41 @@ public class GoTlsFinderTests
 
         Assert.True(stripped is not null, whyNot);
         Assert.False(stripped.FromSymbols);
-        Assert.Equal(full.WriteEntry, stripped.WriteEntry);
-        Assert.Equal(full.ReadEntry, stripped.ReadEntry);
-        Assert.Equal(full.ReadReturns, stripped.ReadReturns);
+        Assert.Equal(full.Write.Entry, stripped.Write.Entry);
+        Assert.Equal(full.Read.Entry, stripped.Read.Entry);
+        Assert.Equal(full.Read.Returns, stripped.Read.Returns);
+        Assert.Equal(full.Write.Returns, stripped.Write.Returns);
+        Assert.Equal(full.Handshake.Entry, stripped.Handshake.Entry);
+        Assert.Equal(full.Handshake.Returns, stripped.Handshake.Returns);
         Assert.Equal(full.Version, stripped.Version);
     }
 
-    [Fact]
-    public void Every_return_go_tool_objdump_lists_is_found_and_no_other()
+    [Theory]
+    [InlineData(GoTlsFinder.ReadFunction)]
+    [InlineData(GoTlsFinder.WriteFunction)]
+    [InlineData(GoTlsFinder.HandshakeFunction)]
+    public void Every_return_go_tool_objdump_lists_is_found_and_no_other(string function)
     {
         var found = GoTlsFinder.Find(GoPrograms.Server, out _)!;
+        var probes = function switch
+        {
+            GoTlsFinder.ReadFunction => found.Read,
+            GoTlsFinder.WriteFunction => found.Write,
+            _ => found.Handshake,
+        };
         // Go's own disassembler, independent of the decoder under test: lines are "file:line 0xADDR bytes RET".
-        string listing = GoPrograms.Run("go", Path.GetTempPath(), "tool", "objdump", "-s", @"^crypto/tls\.\(\*Conn\)\.Read$", GoPrograms.Server);
-        var addresses = Regex.Matches(listing, @"\s0x([0-9a-f]+)\s+[0-9a-f]+\s+RET\b").Select(m => Convert.ToUInt64(m.Groups[1].Value, 16)).ToList();
-        ulong firstInstruction = Convert.ToUInt64(Regex.Match(listing, @"\s0x([0-9a-f]+)\s").Groups[1].Value, 16);
+        string listing = GoPrograms.Run("go", Path.GetTempPath(), "tool", "objdump", "-s", "^" + Regex.Escape(function) + "$", GoPrograms.Server);
+        var instructions = Regex.Matches(listing, @"\s0x([0-9a-f]+)\s+[0-9a-f]+\s+([A-Z]+)")
+            .Select(m => (Address: Convert.ToUInt64(m.Groups[1].Value, 16), Mnemonic: m.Groups[2].Value)).ToList();
+        var addresses = instructions.Where(i => i.Mnemonic == "RET").Select(i => i.Address).ToList();
+        // The entry probe sits on the stack check's branch (JBE, emulated by the kernel), among the first three instructions.
+        var branch = Assert.Single(instructions.Take(3), i => i.Mnemonic.StartsWith('J'));
 
         Assert.NotEmpty(addresses);
-        // objdump prints virtual addresses; the finder gives file offsets: the same distance from the entry.
-        Assert.Equal(addresses.Select(a => a - firstInstruction), found.ReadReturns.Select(r => r - found.ReadEntry));
+        // objdump prints virtual addresses; the finder gives file offsets: the same distances from the entry probe.
+        Assert.Equal(addresses.Select(a => a - branch.Address), probes.Returns.Select(r => r - probes.Entry));
+        byte[] file = File.ReadAllBytes(GoPrograms.Server);
+        Assert.True(file[probes.Entry] is 0x0f or 0x76, $"not a JBE at 0x{probes.Entry:x}: {file[probes.Entry]:x2}");
     }
 
     [Fact]
@@ -62,6 +80,28 @@ public class GoTlsFinderTests
         Assert.Contains("not a Go program", notGo);
         Assert.Null(GoTlsFinder.Find("/etc/hostname", out string notElf));
         Assert.Contains("not an x86-64 ELF", notElf);
+    }
+
+    [Fact]
+    public void A_program_built_before_go_1_17_is_refused_with_its_version_and_flagged_as_worth_telling()
+    {
+        string old = Path.Combine(Path.GetTempPath(), $"capture-go-116-{Guid.NewGuid():N}");
+        try
+        {
+            File.WriteAllBytes(old, GoToolchain.WithBuildVersion(File.ReadAllBytes(GoPrograms.Server), "go1.16.8"));
+
+            Assert.Null(GoTlsFinder.Find(old, out string whyNot, out bool refused));
+            Assert.Equal("built with go1.16.8; Go 1.17 or later is needed (register calling convention)", whyNot);
+            Assert.True(refused);
+            // Not Go, or Go without TLS: nothing to tell the user.
+            Assert.Null(GoTlsFinder.Find(GoPrograms.WithoutTls, out _, out bool plainRefused));
+            Assert.Null(GoTlsFinder.Find("/usr/bin/curl", out _, out bool curlRefused));
+            Assert.False(plainRefused || curlRefused);
+        }
+        finally
+        {
+            File.Delete(old);
+        }
     }
 
     [Fact]

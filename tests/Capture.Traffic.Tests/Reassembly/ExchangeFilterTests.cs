@@ -24,6 +24,19 @@ public class ExchangeFilterTests
     private static string[] Kept(ExchangeFilter filter) =>
         Sample.Where(filter.Matches).Select(e => ExchangeFilter.RequestPath(e)).ToArray();
 
+    [Theory]
+    [InlineData("::1", true)]
+    [InlineData("[::1]", true)]
+    [InlineData("[::1]:8443", true)]
+    [InlineData("[::1]:9999", false)]
+    [InlineData("::2", false)]
+    public void A_host_given_as_an_IPv6_address_matches_with_or_without_brackets_and_port(string wanted, bool kept)
+    {
+        // A request read from a HAR file has a Host header (or URL authority) and no server address.
+        var fromHar = new FilterSubject(null, null, "GET", "/x", 200, "[::1]:8443", null);
+        Assert.Equal(kept, new ExchangeFilter { Host = wanted }.Matches(fromHar));
+    }
+
     [Fact]
     public void Empty_filter_keeps_everything() =>
         Assert.Equal(["/api/users", "/api/orders", "/health"], Kept(new ExchangeFilter()));
