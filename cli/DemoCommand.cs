@@ -18,17 +18,17 @@ namespace Capture.Cli;
 /// </summary>
 public static class DemoCommand
 {
-    public static Command Create()
+    public static Command Create(VerbConsole console)
     {
         var output = new Option<string?>("--dir") { Description = "Folder for the demo's files (default: a new folder under /tmp)." };
         var requests = new Option<int>("--requests") { Description = "Requests to drive at the service while recording.", DefaultValueFactory = _ => 60 };
         var command = new Command("demo", "Record a built-in service, write HAR, replay it against a changed copy and show the differences (root).") { output, requests };
-        command.SetAction(parsed => VerbRunner.Run(() =>
-            RunAsync(parsed.GetValue(output), parsed.GetValue(requests), CancellationToken.None).GetAwaiter().GetResult()));
+        command.SetAction(parsed => VerbRunner.Run(console, () =>
+            RunAsync(parsed.GetValue(output), parsed.GetValue(requests), console, CancellationToken.None).GetAwaiter().GetResult()));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? folder, int requests, CancellationToken cancellation)
+    private static async Task<int> RunAsync(string? folder, int requests, VerbConsole console, CancellationToken cancellation)
     {
         string dir = folder ?? Directory.CreateTempSubdirectory("capture-demo-").FullName;
         Directory.CreateDirectory(dir);
@@ -36,7 +36,7 @@ public static class DemoCommand
         string harPath = Path.Combine(dir, "demo.har");
         string reportPath = Path.Combine(dir, "replay-report.json");
 
-        Step("1/4", "starting the demo service and the recorder");
+        Step(console, "1/4", "starting the demo service and the recorder");
         RecordingSummary recorded;
         using (var service = await DemoServiceProcess.StartAsync(changed: false, cancellation))
         {
@@ -45,14 +45,14 @@ public static class DemoCommand
                 OutputPath = capturePath,
                 Ports = [service.Address.Port],
             }, cancellation);
-            Step("2/4", $"sending {requests} requests to {service.Address} while recording");
+            Step(console, "2/4", $"sending {requests} requests to {service.Address} while recording");
             await DemoTraffic.DriveAsync(service.Address, requests, cancellation);
             await Task.Delay(TimeSpan.FromMilliseconds(500), cancellation); // let the last events drain
             recorded = await recording.StopAsync();
         }
-        Console.WriteLine($"      recorded {recorded.Connections} connections, {recorded.Requests} requests, {recorded.CapturedBytes:N0} bytes, {recorded.LostEvents} events lost");
+        console.Out.WriteLine($"      recorded {recorded.Connections} connections, {recorded.Requests} requests, {recorded.CapturedBytes:N0} bytes, {recorded.LostEvents} events lost");
 
-        Step("3/4", "converting the recording to HAR");
+        Step(console, "3/4", "converting the recording to HAR");
         HarConversionSummary har;
         using (var reader = CaptureReader.Open(capturePath))
         using (var harFile = OutputFile.CreateWhole(harPath))
@@ -60,9 +60,9 @@ public static class DemoCommand
             har = HarConversion.Run(reader, harFile.Stream);
             harFile.Commit();
         }
-        Console.WriteLine($"      {har.Written} exchanges written ({har.Incomplete} incomplete, {har.Malformed} malformed)");
+        console.Out.WriteLine($"      {har.Written} exchanges written ({har.Incomplete} incomplete, {har.Malformed} malformed)");
 
-        Step("4/4", "replaying against a copy of the service with one route changed");
+        Step(console, "4/4", "replaying against a copy of the service with one route changed");
         ReplayReport report;
         using (var changed = await DemoServiceProcess.StartAsync(changed: true, cancellation))
         {
@@ -72,22 +72,22 @@ public static class DemoCommand
                 Target = changed.Address,
                 Speed = 4,
                 Comparison = new ComparisonRules { IgnoreJson = [JsonPathPattern.Parse("$..generatedAt")] },
-            }, progress: null, cancellation);
+            }, progress: null, cancellation, console.Time);
         }
         ReportJson.WriteFile(report, reportPath);
 
-        Console.WriteLine();
-        ReplaySummaryTable.Print(report);
-        Console.WriteLine();
-        Console.WriteLine("Files:");
-        Console.WriteLine($"  capture   {capturePath}     ./capture inspect {capturePath}");
-        Console.WriteLine($"  HAR       {harPath}");
-        Console.WriteLine($"  report    {reportPath}");
-        Console.WriteLine("Replay it yourself against the changed service:");
-        Console.WriteLine("  ./capture demo-service --port 9090 --changed &");
-        Console.WriteLine($"  ./capture replay {harPath} --target http://127.0.0.1:9090 --ignore-json '$..generatedAt' --report r.json");
+        console.Out.WriteLine();
+        ReplaySummaryTable.Print(report, console);
+        console.Out.WriteLine();
+        console.Out.WriteLine("Files:");
+        console.Out.WriteLine($"  capture   {capturePath}     ./capture inspect {capturePath}");
+        console.Out.WriteLine($"  HAR       {harPath}");
+        console.Out.WriteLine($"  report    {reportPath}");
+        console.Out.WriteLine("Replay it yourself against the changed service:");
+        console.Out.WriteLine("  ./capture demo-service --port 9090 --changed &");
+        console.Out.WriteLine($"  ./capture replay {harPath} --target http://127.0.0.1:9090 --ignore-json '$..generatedAt' --report r.json");
         return ExitCodes.Ok;
     }
 
-    private static void Step(string number, string text) => Console.WriteLine($"[{number}] {text}");
+    private static void Step(VerbConsole console, string number, string text) => console.Out.WriteLine($"[{number}] {text}");
 }

@@ -9,13 +9,13 @@ namespace Capture.Cli;
 /// </summary>
 public static class DemoServiceCommand
 {
-    public static Command Create()
+    public static Command Create(VerbConsole console)
     {
         var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 to listen on.", Required = true };
         var changed = new Option<bool>("--changed") { Description = "Answer one route differently (the regression the demo finds)." };
         var command = new Command("demo-service", "Run the demo's HTTP service on 127.0.0.1.") { port, changed };
         command.Hidden = true;
-        command.SetAction(parsed => VerbRunner.Run(() =>
+        command.SetAction(parsed => VerbRunner.Run(console, () =>
         {
             using var app = DemoService.Build(parsed.GetValue(port), parsed.GetValue(changed));
             app.Run();

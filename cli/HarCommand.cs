@@ -12,7 +12,7 @@ public static class HarCommand
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    public static Command Create()
+    public static Command Create(VerbConsole console)
     {
         var file = new Argument<string>("file") { Description = "The capture file (.tcap) to convert." };
         var output = new Option<string?>("--output", "-o") { Description = "The HAR file to write, or - for stdout (default: FILE with extension .har)." };
@@ -29,22 +29,22 @@ public static class HarCommand
         command.Options.Add(pretty);
         command.Options.Add(jsonSummary);
         command.Options.Add(protoDescriptors);
-        command.SetAction(parsed => VerbRunner.Run(() =>
+        command.SetAction(parsed => VerbRunner.Run(console, () =>
         {
             var options = new HarConversionOptions
             {
                 Filter = filters.Build(parsed, parsed.GetValue(pid)),
-                Redaction = redaction.Build(parsed),
+                Redaction = redaction.Build(parsed, console.Error),
                 Indented = parsed.GetValue(pretty),
                 CreatorVersion = typeof(HarCommand).Assembly.GetName().Version?.ToString(3) ?? "0",
                 Protobuf = parsed.GetValue(protoDescriptors) is { } descriptors ? LoadDescriptors(descriptors) : null,
             };
-            using var conversion = CaptureConversion.Open(parsed.GetValue(file)!, parsed.GetValue(output), ".har");
+            using var conversion = CaptureConversion.Open(parsed.GetValue(file)!, parsed.GetValue(output), ".har", console);
             var summary = conversion.WriteOutput(
                 stream => HarConversion.Run(conversion.Reader.Header, conversion.Records("converting to HAR"), stream, options),
                 stdoutBuffer: 1 << 20);
             summary = summary with { CorruptBlocks = conversion.Reader.Stats.CorruptBlocks };
-            Report(conversion.OutputName, summary, conversion.Reader.Stats, parsed.GetValue(jsonSummary), harOnStdout: conversion.OutputPath is null);
+            Report(conversion.OutputName, summary, conversion.Reader.Stats, parsed.GetValue(jsonSummary), harOnStdout: conversion.OutputPath is null, console);
             conversion.ReportReadProblems();
             return ExitCodes.Ok;
         }));
@@ -65,11 +65,11 @@ public static class HarCommand
         }
     }
 
-    private static void Report(string target, HarConversionSummary summary, CaptureReadStats read, bool json, bool harOnStdout)
+    private static void Report(string target, HarConversionSummary summary, CaptureReadStats read, bool json, bool harOnStdout, VerbConsole console)
     {
         if (json)
         {
-            var writer = harOnStdout ? Console.Error : Console.Out;
+            var writer = harOnStdout ? console.Error : console.Out;
             writer.WriteLine(JsonSerializer.Serialize(new { output = target, summary, read.CleanClose }, Json));
         }
         else
@@ -79,17 +79,17 @@ public static class HarCommand
             if (summary.Malformed > 0) notes.Add($"{summary.Malformed:N0} malformed");
             if (summary.Truncated > 0) notes.Add($"{summary.Truncated:N0} truncated");
             string detail = notes.Count > 0 ? $" ({string.Join(", ", notes)})" : "";
-            Console.Error.WriteLine($"Wrote {summary.Written:N0} exchange(s){detail} to {target}; {summary.SkippedByFilter:N0} skipped by filters.");
+            console.Error.WriteLine($"Wrote {summary.Written:N0} exchange(s){detail} to {target}; {summary.SkippedByFilter:N0} skipped by filters.");
             if (summary.RedactedValues > 0)
-                Console.Error.WriteLine($"Redacted {summary.RedactedValues:N0} value(s).");
+                console.Error.WriteLine($"Redacted {summary.RedactedValues:N0} value(s).");
             if (summary.SkippedNoRequest > 0)
-                Console.Error.WriteLine($"capture: {summary.SkippedNoRequest:N0} response(s) had no readable request (lost in a gap or recorded mid-connection) and are not in the HAR.");
+                console.Error.WriteLine($"capture: {summary.SkippedNoRequest:N0} response(s) had no readable request (lost in a gap or recorded mid-connection) and are not in the HAR.");
             if (summary.Failed > 0)
-                Console.Error.WriteLine($"capture: {summary.Failed:N0} exchange(s) could not be converted and are not in the HAR; please report this with the capture file.");
+                console.Error.WriteLine($"capture: {summary.Failed:N0} exchange(s) could not be converted and are not in the HAR; please report this with the capture file.");
             if (summary.RedactionUnparsedBodies > 0)
-                Console.Error.WriteLine($"capture: {summary.RedactionUnparsedBodies:N0} JSON body(ies) stop being valid JSON before their end and were redacted only up to there; their comment says where: check them before sharing.");
+                console.Error.WriteLine($"capture: {summary.RedactionUnparsedBodies:N0} JSON body(ies) stop being valid JSON before their end and were redacted only up to there; their comment says where: check them before sharing.");
             if (summary.LostEvents > 0)
-                Console.Error.WriteLine($"capture: the recorder lost {summary.LostEvents:N0} event(s); affected exchanges are marked _incomplete.");
+                console.Error.WriteLine($"capture: the recorder lost {summary.LostEvents:N0} event(s); affected exchanges are marked _incomplete.");
         }
     }
 }

@@ -18,28 +18,28 @@ public static class InspectCommand
         Converters = { new UtcTimestampConverter() },
     };
 
-    public static Command Create()
+    public static Command Create(VerbConsole console)
     {
         var file = new Argument<string>("file") { Description = "The capture file (.tcap) to inspect." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
         var command = new Command("inspect", "Show what a capture file holds: blocks, connections, data, losses, processes.") { file, json };
-        command.SetAction(parsed => VerbRunner.Run(() =>
+        command.SetAction(parsed => VerbRunner.Run(console, () =>
         {
             string path = parsed.GetValue(file)!;
             using var reader = CaptureReader.Open(path);
             var summary = CaptureSummary.Compute(reader);
             if (parsed.GetValue(json))
-                Console.Out.WriteLine(JsonSerializer.Serialize(summary, Json));
+                console.Out.WriteLine(JsonSerializer.Serialize(summary, Json));
             else
-                PrintTable(path, summary);
+                PrintTable(path, summary, console);
             if (summary.CorruptBlocks > 0)
-                Console.Error.WriteLine($"capture: {path} has {summary.CorruptBlocks} corrupt block(s); every intact block was read.");
+                console.Error.WriteLine($"capture: {path} has {summary.CorruptBlocks} corrupt block(s); every intact block was read.");
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    private static void PrintTable(string path, CaptureSummary s)
+    private static void PrintTable(string path, CaptureSummary s, VerbConsole console)
     {
         var table = new Table().Border(TableBorder.Simple).HideHeaders().AddColumn("").AddColumn("");
         void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
@@ -67,7 +67,7 @@ public static class InspectCommand
         Row("processes", s.Processes.Count == 0 ? "-" : string.Join(", ", s.Processes.Select(p => $"{p.Name} ({p.Pid})")));
         if (s.Cgroups.Count > 0)
             Row("cgroups", string.Join("\n", s.Cgroups.Select(Describe)));
-        AnsiConsole.Write(table);
+        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(console.Out) }).Write(table);
     }
 
     /// <summary>One cgroup: its path, then the container and pod its path names, and its connections.</summary>

@@ -22,7 +22,7 @@ public static class LsCommand
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    public static Command Create()
+    public static Command Create(VerbConsole console)
     {
         var file = new Argument<string>("file") { Description = "The capture file (.tcap), possibly one `capture record` is still writing." };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep reading as the file grows (like tail -f) until the recording ends or Ctrl-C." };
@@ -31,7 +31,7 @@ public static class LsCommand
         var json = new Option<bool>("--json") { Description = "One JSON object per line (NDJSON) instead of text." };
         var command = new Command("ls", "List the HTTP exchanges of a capture, one line each, as soon as each is complete.") { file, follow, pid, json };
         filters.AddTo(command);
-        command.SetAction(parsed => VerbRunner.Run(() =>
+        command.SetAction(parsed => VerbRunner.Run(console, () =>
         {
             string path = parsed.GetValue(file)!;
             var filter = filters.Build(parsed, parsed.GetValue(pid));
@@ -46,9 +46,9 @@ public static class LsCommand
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
-            List(reader, filter, parsed.GetValue(follow), (line, manyHosts) => Console.Out.WriteLine(asJson ? JsonSerializer.Serialize(line, Json) : line.ToText(manyHosts)), stop.Token);
+            List(reader, filter, parsed.GetValue(follow), console, (line, manyHosts) => console.Out.WriteLine(asJson ? JsonSerializer.Serialize(line, Json) : line.ToText(manyHosts)), stop.Token);
             if (reader.Stats.CorruptBlocks > 0)
-                Console.Error.WriteLine($"capture: {path} has {reader.Stats.CorruptBlocks} corrupt block(s); every intact block was read.");
+                console.Error.WriteLine($"capture: {path} has {reader.Stats.CorruptBlocks} corrupt block(s); every intact block was read.");
             return stop.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
         }));
         return command;
@@ -58,7 +58,7 @@ public static class LsCommand
     /// Reads what the file holds (and, following, what it comes to hold), printing each exchange that passes the filter when it
     /// completes, and whether the file holds more than one host (a merged capture declares its hosts at its start).
     /// </summary>
-    internal static void List(CaptureReader reader, ExchangeFilter filter, bool follow, Action<ExchangeLine, bool> print, CancellationToken stop)
+    internal static void List(CaptureReader reader, ExchangeFilter filter, bool follow, VerbConsole console, Action<ExchangeLine, bool> print, CancellationToken stop)
     {
         // Bodies past 1 MiB go to temporary files, so a capture of large uploads lists in little memory.
         var extractor = new ExchangeExtractor(reader.Header, [], ExtractorOptions.StreamingBodies);
@@ -83,7 +83,7 @@ public static class LsCommand
             }
             if (!follow || reader.Stats.CleanClose)
                 break;
-            extractor.AdvanceClock(reader.Header.ToCaptureClock(DateTimeOffset.UtcNow - RecorderFlushLag));
+            extractor.AdvanceClock(reader.Header.ToCaptureClock(console.Time.GetUtcNow() - RecorderFlushLag));
             PrintReady();
             stop.WaitHandle.WaitOne(PollInterval);
         }

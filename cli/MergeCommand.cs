@@ -10,13 +10,13 @@ public static class MergeCommand
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
 
-    public static Command Create()
+    public static Command Create(VerbConsole console)
     {
         var files = new Argument<string[]>("files") { Description = "The capture files (.tcap) to merge: recordings of several hosts, windows, or merged captures.", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "The merged capture file to write (or a device or FIFO).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on stdout." };
         var command = new Command("merge", "Merge captures of several hosts or windows into one, time ordered, each connection keeping its host.") { files, output, json };
-        command.SetAction(parsed => VerbRunner.Run(() =>
+        command.SetAction(parsed => VerbRunner.Run(console, () =>
         {
             string[] inputs = parsed.GetValue(files)!;
             string target = parsed.GetValue(output)!;
@@ -37,7 +37,7 @@ public static class MergeCommand
                 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
                 using var writer = CaptureWriter.CreateWhole(target, merger.Header);
                 merger.WriteTo(writer, interrupted.Token);
-                Report(target, merger, writer, readers, inputs, parsed.GetValue(json));
+                Report(target, merger, writer, readers, inputs, parsed.GetValue(json), console);
                 return ExitCodes.Ok;
             }
             finally
@@ -65,13 +65,13 @@ public static class MergeCommand
                 throw new UserError($"The output {target} is also an input; choose another name with -o.", ExitCodes.Usage);
     }
 
-    private static void Report(string target, CaptureMerger merger, CaptureWriter writer, List<CaptureReader> readers, string[] inputs, bool json)
+    private static void Report(string target, CaptureMerger merger, CaptureWriter writer, List<CaptureReader> readers, string[] inputs, bool json, VerbConsole console)
     {
         long corrupt = readers.Sum(r => r.Stats.CorruptBlocks);
         var uncleanInputs = inputs.Where((_, i) => !readers[i].Stats.CleanClose).ToList();
         if (json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(new
+            console.Out.WriteLine(JsonSerializer.Serialize(new
             {
                 output = target,
                 inputs = inputs.Length,
@@ -87,11 +87,11 @@ public static class MergeCommand
         else
         {
             int hostNames = merger.Hosts.Select(h => h.HostName).Distinct().Count();
-            Console.Error.WriteLine($"Merged {inputs.Length} capture(s) of {hostNames} host(s): {writer.Totals.Connections:N0} connection(s), {writer.Totals.Records:N0} records, to {target}.");
+            console.Error.WriteLine($"Merged {inputs.Length} capture(s) of {hostNames} host(s): {writer.Totals.Connections:N0} connection(s), {writer.Totals.Records:N0} records, to {target}.");
         }
         if (corrupt > 0)
-            Console.Error.WriteLine($"capture: the inputs had {corrupt} corrupt block(s), skipped; every intact block was merged.");
+            console.Error.WriteLine($"capture: the inputs had {corrupt} corrupt block(s), skipped; every intact block was merged.");
         foreach (string input in uncleanInputs)
-            Console.Error.WriteLine($"capture: {input} has no trailer (its recording was cut short); what it holds was merged.");
+            console.Error.WriteLine($"capture: {input} has no trailer (its recording was cut short); what it holds was merged.");
     }
 }

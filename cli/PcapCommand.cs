@@ -13,7 +13,7 @@ public static class PcapCommand
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
 
-    public static Command Create()
+    public static Command Create(VerbConsole console)
     {
         var file = new Argument<string>("file") { Description = "The capture file (.tcap) to convert." };
         var output = new Option<string?>("--output", "-o") { Description = "The pcapng file to write, or - for stdout (default: FILE with extension .pcapng)." };
@@ -28,7 +28,7 @@ public static class PcapCommand
         filters.AddTo(command);
         command.Options.Add(mtu);
         command.Options.Add(json);
-        command.SetAction(parsed => VerbRunner.Run(() =>
+        command.SetAction(parsed => VerbRunner.Run(console, () =>
         {
             string input = parsed.GetValue(file)!;
             if (parsed.GetValue(output) == "-" && parsed.GetValue(json))
@@ -37,7 +37,7 @@ public static class PcapCommand
             int mtuValue = OptionRange.Int(parsed.GetValue(mtu), "--mtu", PcapExportOptions.MinimumMtu, PcapExportOptions.MaximumMtu);
             var pidSet = (parsed.GetValue(pids) ?? []).Select(p => OptionRange.Int(p, "--pid", 1, int.MaxValue)).ToHashSet();
             var portSet = (parsed.GetValue(ports) ?? []).Select(p => OptionRange.Int(p, "--port", 1, 65535)).ToHashSet();
-            using var conversion = CaptureConversion.Open(input, parsed.GetValue(output), ".pcapng");
+            using var conversion = CaptureConversion.Open(input, parsed.GetValue(output), ".pcapng", console);
             var options = new PcapExportOptions
             {
                 Mtu = mtuValue,
@@ -51,18 +51,18 @@ public static class PcapCommand
             };
             // The pcapng writer buffers its own 1 MiB writes.
             var stats = conversion.WriteOutput(stream => PcapExporter.Export(conversion.Records("converting"), conversion.Reader.Header, stream, options));
-            Report(conversion.OutputName, stats, conversion.Reader.Stats, parsed.GetValue(json));
+            Report(conversion.OutputName, stats, conversion.Reader.Stats, parsed.GetValue(json), console);
             conversion.ReportReadProblems();
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    private static void Report(string target, PcapExportStats stats, CaptureReadStats read, bool json)
+    private static void Report(string target, PcapExportStats stats, CaptureReadStats read, bool json, VerbConsole console)
     {
         if (json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(new
+            console.Out.WriteLine(JsonSerializer.Serialize(new
             {
                 output = target,
                 stats.Connections,
@@ -81,7 +81,7 @@ public static class PcapCommand
         else
         {
             string gaps = stats.Gaps > 0 ? $", {stats.Gaps} gap(s) of {stats.GapBytes:N0} bytes shown as lost segments" : "";
-            Console.Error.WriteLine($"Wrote {stats.Packets:N0} packets of {stats.Connections:N0} connection(s), {stats.PayloadBytes:N0} payload bytes{gaps}, to {target}.");
+            console.Error.WriteLine($"Wrote {stats.Packets:N0} packets of {stats.Connections:N0} connection(s), {stats.PayloadBytes:N0} payload bytes{gaps}, to {target}.");
         }
     }
 

@@ -16,7 +16,7 @@ public static class RecordCommand
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
-    public static Command Create()
+    public static Command Create(VerbConsole console)
     {
         var output = new Option<string>("--output", "-o") { Description = "The capture file to write (created with mode 0600).", Required = true };
         var duration = new Option<string?>("--duration") { Description = "Stop after this long, e.g. 30s, 5m, 1h (default: until Ctrl-C or SIGTERM)." };
@@ -43,7 +43,7 @@ public static class RecordCommand
         {
             output, duration, maxSize, rotateSize, rotateEvery, keep, pids, comms, ports, cgroups, containers, maxBytesPerCall, ringBuffer, allTcp, tls, noTls, sslLibs, dataPath, json,
         };
-        command.SetAction(parsed => VerbRunner.Run(() =>
+        command.SetAction(parsed => VerbRunner.Run(console, () =>
         {
             var options = new RecorderOptions
             {
@@ -68,12 +68,12 @@ public static class RecordCommand
                     _ => DataPath.Auto,
                 },
             };
-            return Run(options, parsed.GetValue(json));
+            return Run(options, parsed.GetValue(json), console);
         }));
         return command;
     }
 
-    private static int Run(RecorderOptions options, bool json)
+    private static int Run(RecorderOptions options, bool json, VerbConsole console)
     {
         using var stop = new CancellationTokenSource();
         void OnSignal(PosixSignalContext context)
@@ -83,7 +83,7 @@ public static class RecordCommand
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        var observer = new ConsoleObserver(live: !Console.IsErrorRedirected);
+        var observer = new ConsoleObserver(console.Error, live: console.ErrorIsTerminal);
 
         RecordingSummary summary;
         try
@@ -106,13 +106,13 @@ public static class RecordCommand
         }
 
         if (json)
-            Console.Out.WriteLine(JsonSerializer.Serialize(summary, Json));
+            console.Out.WriteLine(JsonSerializer.Serialize(summary, Json));
         else
-            PrintSummary(summary);
+            PrintSummary(summary, console.Out);
         return ExitCodes.Ok;
     }
 
-    private static void PrintSummary(RecordingSummary s)
+    private static void PrintSummary(RecordingSummary s, TextWriter output)
     {
         string why = s.StopReason switch
         {
@@ -120,23 +120,23 @@ public static class RecordCommand
             StopReason.MaxSize => "size limit reached",
             _ => "stopped",
         };
-        Console.Out.WriteLine($"Recorded {s.OutputPath} ({why} after {s.Elapsed.TotalSeconds:F1}s, {s.FileBytes:N0} bytes)");
+        output.WriteLine($"Recorded {s.OutputPath} ({why} after {s.Elapsed.TotalSeconds:F1}s, {s.FileBytes:N0} bytes)");
         if (s.Files.Count > 1)
-            Console.Out.WriteLine($"  files        {s.Files.Count} kept, {s.Files[0]} … {s.Files[^1]}");
-        Console.Out.WriteLine($"  connections  {s.Connections}");
-        Console.Out.WriteLine($"  requests     {s.Requests}");
-        Console.Out.WriteLine($"  data         {s.DataRecords} records, {s.CapturedBytes:N0} bytes" + (s.CutBytes > 0 ? $", {s.CutBytes:N0} bytes cut" : ""));
+            output.WriteLine($"  files        {s.Files.Count} kept, {s.Files[0]} … {s.Files[^1]}");
+        output.WriteLine($"  connections  {s.Connections}");
+        output.WriteLine($"  requests     {s.Requests}");
+        output.WriteLine($"  data         {s.DataRecords} records, {s.CapturedBytes:N0} bytes" + (s.CutBytes > 0 ? $", {s.CutBytes:N0} bytes cut" : ""));
         if (s.SendfileRecovered + s.SendfileUnrecoverable > 0)
-            Console.Out.WriteLine($"  sendfile     {s.SendfileRecovered} recovered from files, {s.SendfileUnrecoverable} unrecoverable");
+            output.WriteLine($"  sendfile     {s.SendfileRecovered} recovered from files, {s.SendfileUnrecoverable} unrecoverable");
         if (s.NoBufferGaps > 0)
-            Console.Out.WriteLine($"  no buffer    {s.NoBufferGaps} gaps, {s.NoBufferBytes:N0} bytes moved without a user buffer (io_uring, splice, kernel senders)");
-        Console.Out.WriteLine($"  lost         {s.LostEvents} events, {s.LostBytes:N0} bytes");
-        Console.Out.WriteLine($"  data path    {s.DataPath} tracepoints");
-        Console.Out.WriteLine(s.TlsLibraries.Count > 0 ? $"  tls          plaintext from {string.Join(", ", s.TlsLibraries)}" : "  tls          off (no OpenSSL or Go program probed)");
+            output.WriteLine($"  no buffer    {s.NoBufferGaps} gaps, {s.NoBufferBytes:N0} bytes moved without a user buffer (io_uring, splice, kernel senders)");
+        output.WriteLine($"  lost         {s.LostEvents} events, {s.LostBytes:N0} bytes");
+        output.WriteLine($"  data path    {s.DataPath} tracepoints");
+        output.WriteLine(s.TlsLibraries.Count > 0 ? $"  tls          plaintext from {string.Join(", ", s.TlsLibraries)}" : "  tls          off (no OpenSSL or Go program probed)");
         foreach (var stack in s.TlsStacks.Where(t => !t.Probed))
-            Console.Out.WriteLine($"               {stack}");
+            output.WriteLine($"               {stack}");
         if (s.TlsCallsWithoutSocket > 0)
-            Console.Out.WriteLine($"               {s.TlsCallsWithoutSocket} SSL calls without a socket not recorded (TLS over memory buffers whose socket was not learned yet, e.g. a connection opened before recording)");
+            output.WriteLine($"               {s.TlsCallsWithoutSocket} SSL calls without a socket not recorded (TLS over memory buffers whose socket was not learned yet, e.g. a connection opened before recording)");
     }
 
     /// <summary>The rotation options, checked together; null when the recording writes one file.</summary>
@@ -190,25 +190,25 @@ public static class RecordCommand
     }
 
     /// <summary>Says when recording starts; on a terminal, one live status line refreshed every second.</summary>
-    private sealed class ConsoleObserver(bool live) : IRecordingObserver
+    private sealed class ConsoleObserver(TextWriter error, bool live) : IRecordingObserver
     {
         private bool _lineOpen;
 
         public void Attached(string outputPath) =>
-            Console.Error.WriteLine($"capture: recording to {outputPath}; press Ctrl-C to stop.");
+            error.WriteLine($"capture: recording to {outputPath}; press Ctrl-C to stop.");
 
         public void Progress(RecordingProgress p)
         {
             if (!live)
                 return;
-            Console.Error.Write($"\r{p.Elapsed:hh\\:mm\\:ss}  {p.EventsPerSecond,8:F0} events/s  {p.FileBytes / 1e6,8:F1} MB  {p.Connections,6} connections  {p.Requests,7} requests  {p.LostEvents} lost ");
+            error.Write($"\r{p.Elapsed:hh\\:mm\\:ss}  {p.EventsPerSecond,8:F0} events/s  {p.FileBytes / 1e6,8:F1} MB  {p.Connections,6} connections  {p.Requests,7} requests  {p.LostEvents} lost ");
             _lineOpen = true;
         }
 
         public void EndLine()
         {
             if (_lineOpen)
-                Console.Error.WriteLine();
+                error.WriteLine();
             _lineOpen = false;
         }
     }

@@ -37,7 +37,7 @@ internal sealed class RedactionOptions
     }
 
     /// <summary>The rules the user asked for, or null when no redaction option was given.</summary>
-    public RedactionRules? Build(ParseResult parsed)
+    public RedactionRules? Build(ParseResult parsed, TextWriter warnings)
     {
         string[] names = parsed.GetValue(_names) ?? [];
         string[] paths = parsed.GetValue(_jsonPaths) ?? [];
@@ -48,7 +48,7 @@ internal sealed class RedactionOptions
         {
             Names = names,
             JsonPaths = paths.Select(JsonPath).ToList(),
-            Key = keyFile is null ? null : ReadKey(keyFile),
+            Key = keyFile is null ? null : ReadKey(keyFile, warnings),
         };
     }
 
@@ -58,7 +58,7 @@ internal sealed class RedactionOptions
         catch (FormatException e) { throw new UserError($"--redact-json: {e.Message}", ExitCodes.Usage); }
     }
 
-    private static byte[] ReadKey(string path)
+    private static byte[] ReadKey(string path, TextWriter warnings)
     {
         byte[] key;
         try
@@ -78,7 +78,7 @@ internal sealed class RedactionOptions
         if (key.Length < RedactionTokens.MinimumKeyBytes || key.Length > MaxKeyBytes)
             throw new UserError($"The redaction key {path} holds {key.Length} bytes; it needs {RedactionTokens.MinimumKeyBytes} to {MaxKeyBytes} (head -c 32 /dev/urandom > FILE).", ExitCodes.BadInput);
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
-            Console.Error.WriteLine($"capture: the redaction key {path} is readable by other users; whoever holds it can test guesses against the tokens (chmod 600 it).");
+            warnings.WriteLine($"capture: the redaction key {path} is readable by other users; whoever holds it can test guesses against the tokens (chmod 600 it).");
         return key;
     }
 }

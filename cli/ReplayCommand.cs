@@ -16,7 +16,7 @@ namespace Capture.Cli;
 /// <summary>`capture replay INPUT --target URL ...`: resend recorded requests, compare answers, gate on mismatches.</summary>
 public static class ReplayCommand
 {
-    public static Command Create()
+    public static Command Create(VerbConsole console)
     {
         var input = new Argument<string>("input") { Description = "The recording to replay: a HAR 1.2 file (ours or a browser's) or a capture file (.tcap)." };
         var target = new Option<string>("--target") { Description = "Where to send: scheme://host:port[/base]. Required; replay never sends to the recorded hosts.", Required = true };
@@ -70,7 +70,7 @@ public static class ReplayCommand
         command.Options.Add(excludePath);
         harRedaction.AddTo(command);
 
-        command.SetAction(parsed => VerbRunner.Run(() =>
+        command.SetAction(parsed => VerbRunner.Run(console, () =>
         {
             var filter = new PlanFilter
             {
@@ -118,17 +118,17 @@ public static class ReplayCommand
             };
 
             var only = parsed.GetValue(shard) is string shardText ? ShardArgument(shardText) : (Shard?)null;
-            var redaction = harRedaction.Build(parsed);
+            var redaction = harRedaction.Build(parsed, console.Error);
             if (redaction is not null && parsed.GetValue(harOut) is null)
                 throw Usage("--redact, --redact-name, --redact-json and --redact-key apply to --har-out; give --har-out FILE too.");
             var plan = LoadPlan(parsed.GetValue(input)!, filter);
             if (only is Shard part)
                 plan = plan.ForShard(part);
-            WarnAboutLongSchedule(plan, options);
+            WarnAboutLongSchedule(plan, options, console.Error);
             // Open the report file before replaying so an unwritable path fails in a second, not after the run.
             using var reportFile = parsed.GetValue(report) is string reportPath ? OutputFile.CreateWhole(reportPath) : null;
             using var harFile = parsed.GetValue(harOut) is string harPath ? OutputFile.CreateWhole(harPath) : null;
-            var result = Run(plan, options);
+            var result = Run(plan, options, console);
 
             if (reportFile is not null)
             {
@@ -141,12 +141,12 @@ public static class ReplayCommand
                 harFile.Commit();
             }
             if (parsed.GetValue(json))
-                Console.Out.WriteLine(ReportJson.ToJson(result));
+                console.Out.WriteLine(ReportJson.ToJson(result));
             else
-                ReplaySummaryTable.Print(result);
+                ReplaySummaryTable.Print(result, console);
 
             if (!result.Interrupted && plan.Requests.Count == 0)
-                Console.Error.WriteLine(only is Shard empty
+                console.Error.WriteLine(only is Shard empty
                     ? $"capture: nothing to replay: shard {empty} holds none of the recording's connections."
                     : "capture: nothing to replay: the input has no http(s) requests left after filters.");
             return ReplayExitCode.For(result);
@@ -160,7 +160,7 @@ public static class ReplayCommand
     }
 
     /// <summary>Runs the replay, with a live progress line when stderr is a terminal; Ctrl+C stops it cleanly.</summary>
-    static ReplayReport Run(ReplayPlan plan, ReplayOptions options)
+    static ReplayReport Run(ReplayPlan plan, ReplayOptions options, VerbConsole console)
     {
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -169,9 +169,9 @@ public static class ReplayCommand
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
         try
         {
-            if (Console.IsErrorRedirected || Console.IsOutputRedirected)
-                return ReplayRunner.RunAsync(plan, options, null, cancel.Token).GetAwaiter().GetResult();
-            return RunWithProgress(plan, options, cancel.Token);
+            if (!console.ErrorIsTerminal || !console.OutIsTerminal)
+                return ReplayRunner.RunAsync(plan, options, null, cancel.Token, console.Time).GetAwaiter().GetResult();
+            return RunWithProgress(plan, options, console, cancel.Token);
         }
         catch (ArgumentException e)
         {
@@ -183,28 +183,28 @@ public static class ReplayCommand
         }
     }
 
-    static ReplayReport RunWithProgress(ReplayPlan plan, ReplayOptions options, CancellationToken ct)
+    static ReplayReport RunWithProgress(ReplayPlan plan, ReplayOptions options, VerbConsole output, CancellationToken ct)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output.Error) });
         ReplayReport? result = null;
         console.Status().Start("replaying...", context =>
         {
             var progress = new Progress<ReplayProgress>(p => context.Status(Markup.Escape(
                 $"sent {p.Completed}{(p.Expected is int e ? $"/{e}" : "")}  ok {p.Matched}  mismatched {p.Mismatched}  errors {p.Errors}  {p.CurrentRate:F0} req/s")));
-            result = ReplayRunner.RunAsync(plan, options, progress, ct).GetAwaiter().GetResult();
+            result = ReplayRunner.RunAsync(plan, options, progress, ct, output.Time).GetAwaiter().GetResult();
         });
         return result!;
     }
 
     /// <summary>Real-time replay of a long recording takes as long as the recording: say so before starting.</summary>
-    static void WarnAboutLongSchedule(ReplayPlan plan, ReplayOptions options)
+    static void WarnAboutLongSchedule(ReplayPlan plan, ReplayOptions options, TextWriter warnings)
     {
         if (options.Timing != TimingMode.Speed || options.Duration is not null)
             return;
         // In days as a double: a span of centuries at --speed 0.001 does not fit a TimeSpan.
         double days = plan.RecordedSpan.TotalDays / options.Speed;
         if (days > 10.0 / (24 * 60))
-            Console.Error.WriteLine($"capture: the recording spans {plan.RecordedSpan:g}; at --speed {options.Speed:0.###} the replay takes about {Length(days)} (use a higher --speed, --rate N or --max to go faster).");
+            warnings.WriteLine($"capture: the recording spans {plan.RecordedSpan:g}; at --speed {options.Speed:0.###} the replay takes about {Length(days)} (use a higher --speed, --rate N or --max to go faster).");
     }
 
     static string Length(double days) => days switch

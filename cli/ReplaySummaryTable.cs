@@ -10,10 +10,10 @@ public static class ReplaySummaryTable
 {
     const int MismatchesShown = 10;
 
-    public static void Print(ReplayReport r)
+    public static void Print(ReplayReport r, VerbConsole output)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-        if (Console.IsOutputRedirected)
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output.Out) });
+        if (!output.OutIsTerminal)
             console.Profile.Width = 120; // a file or pipe has no width; 80 would wrap route names
         var s = r.Summary;
         var totals = new Table().Border(TableBorder.Simple).HideHeaders().AddColumn("").AddColumn("");

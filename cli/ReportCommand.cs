@@ -9,7 +9,7 @@ namespace Capture.Cli;
 /// <summary>`capture report merge R1.json ... RN.json -o all.json`: one report and one gate from the reports of replay shards.</summary>
 public static class ReportCommand
 {
-    public static Command Create()
+    public static Command Create(VerbConsole console)
     {
         var reports = new Argument<string[]>("reports") { Description = "The --report files of the shards 1/N..N/N of one recording.", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string?>("--output", "-o") { Description = "Write the merged report as JSON to this file." };
@@ -21,7 +21,7 @@ public static class ReportCommand
             reports, output, json,
         };
         gate.AddTo(merge);
-        merge.SetAction(parsed => VerbRunner.Run(() =>
+        merge.SetAction(parsed => VerbRunner.Run(console, () =>
         {
             double maxMismatch = gate.MaxMismatchPercent(parsed);
             var named = parsed.GetValue(reports)!.Select(Read).ToList();
@@ -31,9 +31,9 @@ public static class ReportCommand
             if (parsed.GetValue(output) is string path)
                 ReportJson.WriteFile(merged, path);
             if (parsed.GetValue(json))
-                Console.Out.WriteLine(ReportJson.ToJson(merged));
+                console.Out.WriteLine(ReportJson.ToJson(merged));
             else
-                ReplaySummaryTable.Print(merged);
+                ReplaySummaryTable.Print(merged, console);
             return ReplayExitCode.For(merged);
         }));
 

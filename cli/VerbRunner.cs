@@ -6,7 +6,7 @@ namespace Capture.Cli;
 /// <summary>Runs a verb's body and turns the errors a user can cause into one sentence and an exit code.</summary>
 public static class VerbRunner
 {
-    public static int Run(Func<int> body)
+    public static int Run(VerbConsole console, Func<int> body)
     {
         try
         {
@@ -14,27 +14,27 @@ public static class VerbRunner
         }
         catch (UserError e)
         {
-            return Fail(e.Message, e.ExitCode);
+            return Fail(console, e.Message, e.ExitCode);
         }
         catch (OutputException e)
         {
-            return Fail(e.Message, ExitCodes.Output);
+            return Fail(console, e.Message, ExitCodes.Output);
         }
         catch (CaptureFormatException e)
         {
-            return Fail(e.Message, ExitCodes.BadInput);
+            return Fail(console, e.Message, ExitCodes.BadInput);
         }
         catch (FileNotFoundException e)
         {
-            return Fail($"File not found: {e.FileName ?? e.Message}.", ExitCodes.BadInput);
+            return Fail(console, $"File not found: {e.FileName ?? e.Message}.", ExitCodes.BadInput);
         }
         catch (DirectoryNotFoundException e)
         {
-            return Fail($"{e.Message.TrimEnd('.')}.", ExitCodes.BadInput);
+            return Fail(console, $"{e.Message.TrimEnd('.')}.", ExitCodes.BadInput);
         }
         catch (UnauthorizedAccessException e)
         {
-            return Fail($"Permission denied: {e.Message.TrimEnd('.')}.", ExitCodes.BadInput);
+            return Fail(console, $"Permission denied: {e.Message.TrimEnd('.')}.", ExitCodes.BadInput);
         }
         catch (OperationCanceledException)
         {
@@ -42,11 +42,11 @@ public static class VerbRunner
         }
     }
 
-    public static Task<int> RunAsync(Func<Task<int>> body) => Task.FromResult(Run(() => body().GetAwaiter().GetResult()));
+    public static Task<int> RunAsync(VerbConsole console, Func<Task<int>> body) => Task.FromResult(Run(console, () => body().GetAwaiter().GetResult()));
 
-    public static int Fail(string sentence, int exitCode)
+    public static int Fail(VerbConsole console, string sentence, int exitCode)
     {
-        Console.Error.WriteLine($"capture: {sentence}");
+        console.Error.WriteLine($"capture: {sentence}");
         return exitCode;
     }
 }

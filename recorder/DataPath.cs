@@ -14,7 +14,7 @@ public enum DataPath
 }
 
 /// <summary>Chooses the data path for this kernel: the socket tracepoints exist when their BTF type does.</summary>
-public static class DataPathSelection
+internal static class DataPathSelection
 {
     /// <summary>The header/summary name of a resolved path: "socket" or "syscall".</summary>
     public static string Name(DataPath path) => path == DataPath.Socket ? "socket" : "syscall";

@@ -5,7 +5,7 @@ using Capture.Recorder.Interop;
 namespace Capture.Recorder;
 
 /// <summary>Checks, before anything is loaded, that this machine can record; each failure is one sentence.</summary>
-public static class EnvironmentCheck
+internal static class EnvironmentCheck
 {
     private const string BtfPath = "/sys/kernel/btf/vmlinux";
     private const string TraceFsPath = "/sys/kernel/tracing";

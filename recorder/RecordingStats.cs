@@ -4,7 +4,7 @@ namespace Capture.Recorder;
 /// Running counts of a recording, for progress and the final summary. The recording pipeline's consumer
 /// thread keeps them; the polling thread reads them for progress, where a value one event old is fine.
 /// </summary>
-public sealed class RecordingStats
+internal sealed class RecordingStats
 {
     public long KernelEvents { get; internal set; }
     public long Connections { get; internal set; }

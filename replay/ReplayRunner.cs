@@ -15,26 +15,28 @@ public static class ReplayRunner
     /// <summary>
     /// Runs the whole replay. Target failures (refused, reset, timeouts) become report entries;
     /// cancelling <paramref name="ct"/> stops sending and returns the partial report marked interrupted.
+    /// Every wait, timeout and time in the report comes from <paramref name="time"/> (the system clock when null).
     /// </summary>
     public static async Task<ReplayReport> RunAsync(ReplayPlan plan, ReplayOptions options,
-        IProgress<ReplayProgress>? progress = null, CancellationToken ct = default)
+        IProgress<ReplayProgress>? progress = null, CancellationToken ct = default, TimeProvider? time = null)
     {
         Validate(options);
+        time ??= TimeProvider.System;
         using var handler = TargetHandler.CreateRouting(options);
         // HttpClient's base class: HttpClient itself would add a linked cancellation source and an
         // async layer per request for what replay does not use (its timeout, base address, default headers).
         using var client = new HttpMessageInvoker(handler);
-        using var limiter = options.Timing == TimingMode.Rate ? PipelineFactory.CreateRateLimiter(options.Rate) : null;
+        using var limiter = options.Timing == TimingMode.Rate ? new RateLimit(options.Rate, time) : null;
 
         var collector = new ResultCollector(options.Comparison, options.KeepExchanges);
-        var gate = new CircuitGate(options.Resilience.GiveUpAfterBreaks);
-        var pipeline = PipelineFactory.Create(options.Resilience, gate, limiter, collector.CountRetry);
+        var gate = new CircuitGate(options.Resilience.GiveUpAfterBreaks, time);
+        var pipeline = PipelineFactory.Create(options.Resilience, gate, limiter, collector.CountRetry, time);
         var factory = new RequestFactory(options.Target, options.Rewrites);
-        var sender = new ExchangeSender(client, factory, pipeline, gate, options.Resilience, options.MaxBodyBytes);
+        var sender = new ExchangeSender(client, factory, pipeline, gate, options.Resilience, options.MaxBodyBytes, time);
         var comparer = new ResponseComparer(options.Comparison);
 
-        var startedAt = DateTimeOffset.UtcNow;
-        var clock = Stopwatch.StartNew();
+        var startedAt = time.GetUtcNow();
+        var clock = new RunClock(time);
         int? expected = options.Duration is null ? (int)Math.Min(int.MaxValue, (long)plan.Requests.Count * options.Loop) : null;
 
         async Task Process(ScheduledRequest item, TimeSpan lag, CancellationToken token)
@@ -66,22 +68,22 @@ public static class ReplayRunner
             ? new BackToBackDispatcher(options.Concurrency, options.Duration, options.KeepConnectionOrder)
             : new Dispatcher(options.Concurrency, options.Duration, options.KeepConnectionOrder);
         bool completed = await dispatcher.RunAsync(Schedule.For(plan, options), clock, Process, ct).ConfigureAwait(false);
-        clock.Stop();
+        var elapsed = clock.Elapsed;
 
         await progressStop.CancelAsync().ConfigureAwait(false);
         await progressTask.ConfigureAwait(false);
-        progress?.Report(collector.Snapshot(expected, 0, clock.Elapsed));
+        progress?.Report(collector.Snapshot(expected, 0, elapsed));
 
         // Cancelled after the last request was started is interrupted too: requests in flight then have no result.
         bool interrupted = !completed || ct.IsCancellationRequested;
-        return collector.Build(plan, options, startedAt, clock.Elapsed, interrupted, gate.Breaks);
+        return collector.Build(plan, options, startedAt, elapsed, interrupted, gate.Breaks);
     }
 
-    static async Task ReportProgressAsync(ResultCollector collector, IProgress<ReplayProgress> progress, int? expected, Stopwatch clock, CancellationToken stop)
+    static async Task ReportProgressAsync(ResultCollector collector, IProgress<ReplayProgress> progress, int? expected, RunClock clock, CancellationToken stop)
     {
         int lastCompleted = 0;
         var lastTime = clock.Elapsed;
-        using var timer = new PeriodicTimer(ProgressInterval);
+        using var timer = new PeriodicTimer(ProgressInterval, clock.Time);
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))

@@ -17,6 +17,7 @@ internal sealed class CaptureConversion : IDisposable
     private readonly CancellationTokenSource _interrupted = new();
     private readonly PosixSignalRegistration _onInterrupt;
     private readonly PosixSignalRegistration _onTerminate;
+    private readonly VerbConsole _console;
 
     public string InputPath { get; }
     /// <summary>The output file, or null when the output goes to stdout.</summary>
@@ -24,8 +25,9 @@ internal sealed class CaptureConversion : IDisposable
     public string OutputName => OutputPath ?? "stdout";
     public CaptureReader Reader { get; }
 
-    private CaptureConversion(string input, string? output)
+    private CaptureConversion(string input, string? output, VerbConsole console)
     {
+        _console = console;
         InputPath = input;
         OutputPath = output;
         _input = new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
@@ -48,20 +50,20 @@ internal sealed class CaptureConversion : IDisposable
     }
 
     /// <param name="output">The -o value: a path, "-" for stdout, or null for the input's name with <paramref name="defaultExtension"/>.</param>
-    public static CaptureConversion Open(string input, string? output, string defaultExtension)
+    public static CaptureConversion Open(string input, string? output, string defaultExtension, VerbConsole console)
     {
         string target = output ?? Path.ChangeExtension(input, defaultExtension);
         bool toStdout = target == "-";
         if (!toStdout && Path.GetFullPath(target) == Path.GetFullPath(input))
             throw new UserError($"The output {target} is the input capture file; choose another name with -o.", ExitCodes.Usage);
         InputFile.Require(input, "a capture file");
-        return new CaptureConversion(input, toStdout ? null : target);
+        return new CaptureConversion(input, toStdout ? null : target, console);
     }
 
     /// <summary>The input's records; stops (OperationCanceledException) when a signal arrives.</summary>
     public IEnumerable<CaptureRecord> Records(string progressLabel)
     {
-        var progress = new ConversionProgress(_input, progressLabel, enabled: !Console.IsErrorRedirected);
+        var progress = new ConversionProgress(_input, progressLabel, _console.ErrorIsTerminal ? _console.Error : null);
         try
         {
             foreach (var record in Reader.ReadRecords())
@@ -97,9 +99,9 @@ internal sealed class CaptureConversion : IDisposable
     {
         var read = Reader.Stats;
         if (read.CorruptBlocks > 0)
-            Console.Error.WriteLine($"capture: {InputPath} has {read.CorruptBlocks} corrupt block(s); every intact block was converted.");
+            _console.Error.WriteLine($"capture: {InputPath} has {read.CorruptBlocks} corrupt block(s); every intact block was converted.");
         if (!read.CleanClose && read.IncompleteTailBytes > 0)
-            Console.Error.WriteLine($"capture: {InputPath} ends in an incomplete block ({read.IncompleteTailBytes} bytes; recording killed or still running); everything before it was converted.");
+            _console.Error.WriteLine($"capture: {InputPath} ends in an incomplete block ({read.IncompleteTailBytes} bytes; recording killed or still running); everything before it was converted.");
     }
 
     public void Dispose()

@@ -2,8 +2,8 @@ using System.Diagnostics;
 
 namespace Capture.Cli.Conversion;
 
-/// <summary>How far through the input a conversion is: one line on a terminal's stderr, at most twice a second; silent when stderr is redirected.</summary>
-internal sealed class ConversionProgress(Stream input, string label, bool enabled)
+/// <summary>How far through the input a conversion is: one line on a terminal's stderr, at most twice a second; silent without a <paramref name="terminal"/> (stderr redirected).</summary>
+internal sealed class ConversionProgress(Stream input, string label, TextWriter? terminal)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _lastDrawMs;
@@ -11,17 +11,17 @@ internal sealed class ConversionProgress(Stream input, string label, bool enable
 
     public void Tick()
     {
-        if (!enabled || _clock.ElapsedMilliseconds - _lastDrawMs < 500)
+        if (terminal is null || _clock.ElapsedMilliseconds - _lastDrawMs < 500)
             return;
         _lastDrawMs = _clock.ElapsedMilliseconds;
         long length = Math.Max(1, input.Length);
-        Console.Error.Write($"\r{label}: {100 * input.Position / length,3}% of {length / (1 << 20):N0} MiB");
+        terminal.Write($"\r{label}: {100 * input.Position / length,3}% of {length / (1 << 20):N0} MiB");
         _drawn = true;
     }
 
     public void Done()
     {
         if (_drawn)
-            Console.Error.Write("\r\u001b[K");
+            terminal?.Write("\r\u001b[K");
     }
 }

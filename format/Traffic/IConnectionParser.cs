@@ -6,7 +6,7 @@ namespace Capture.Traffic;
 /// and HTTP/2 (<see cref="Http2.Http2Connection"/>) implement it, so that stream ordering, gaps and
 /// sinks need not know the protocol.
 /// </summary>
-public interface IConnectionParser : IDisposable
+internal interface IConnectionParser : IDisposable
 {
     /// <param name="data">Bytes in stream order. The parser copies what it keeps.</param>
     void OnData(TrafficDirection direction, ReadOnlyMemory<byte> data, ulong timestampNs);

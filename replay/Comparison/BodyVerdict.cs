@@ -1,7 +1,7 @@
 namespace Capture.Replay.Comparison;
 
 /// <summary>The outcome of comparing bodies, including why a body was not compared.</summary>
-public enum BodyVerdict
+internal enum BodyVerdict
 {
     Equal,
     Different,

@@ -1,7 +1,7 @@
 namespace Capture.Replay.Comparison;
 
 /// <summary>How one replayed answer compares with the recorded one.</summary>
-public sealed record ComparisonResult(
+internal sealed record ComparisonResult(
     bool StatusMatches,
     IReadOnlyList<string> HeaderDifferences,
     BodyVerdict Body,

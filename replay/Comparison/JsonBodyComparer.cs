@@ -7,7 +7,7 @@ namespace Capture.Replay.Comparison;
 /// Compares two JSON documents structurally: object key order does not matter, array order
 /// does, numbers compare by value, and locations selected by an ignore pattern are skipped.
 /// </summary>
-public static class JsonBodyComparer
+internal static class JsonBodyComparer
 {
     const int MaxDifferences = 20;
 

@@ -5,7 +5,7 @@ using Capture.Replay.Input;
 namespace Capture.Replay.Comparison;
 
 /// <summary>Judges a replayed answer against the recorded one under the user's rules.</summary>
-public sealed class ResponseComparer(ComparisonRules rules)
+internal sealed class ResponseComparer(ComparisonRules rules)
 {
     readonly GrpcComparer _grpc = new(rules);
 

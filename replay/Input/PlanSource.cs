@@ -1,7 +1,7 @@
 namespace Capture.Replay.Input;
 
 /// <summary>Tells a HAR file from a capture file by its first bytes (HAR is JSON, a capture starts with its magic).</summary>
-public static class PlanSource
+internal static class PlanSource
 {
     public static bool IsHar(string path)
     {

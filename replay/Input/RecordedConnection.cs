@@ -5,7 +5,7 @@ namespace Capture.Replay.Input;
 /// recording names the connection's host (a capture always does; a HAR when it has "_host"), else ID. A merged
 /// capture holds several hosts whose recorders each counted from 1: the host keeps their connections apart.
 /// </summary>
-public static class RecordedConnection
+internal static class RecordedConnection
 {
     public static string? Key(string? host, string? id) =>
         id is null ? null : string.IsNullOrEmpty(host) ? id : $"{host}/{id}";

@@ -8,7 +8,7 @@ namespace Capture.Replay.Latency;
 /// Its exact form travels in reports (<see cref="Encode"/>), so the distributions of several runs
 /// (replay shards) add up to the one a single run would have recorded.
 /// </summary>
-public sealed class LatencyRecorder
+internal sealed class LatencyRecorder
 {
     // One hour in microseconds: anything slower is clamped rather than dropped.
     const long Highest = 3_600_000_000L;

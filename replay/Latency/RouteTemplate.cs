@@ -6,7 +6,7 @@ namespace Capture.Replay.Latency;
 /// Groups requests into routes: method plus path with the query dropped and id-like
 /// segments collapsed, so /users/42 and /users/43 land in one row.
 /// </summary>
-public static partial class RouteTemplate
+internal static partial class RouteTemplate
 {
     /// <summary>A gRPC call is named by its method ("gRPC package.Service/Method"), anything else by method and path template.</summary>
     public static string For(Input.ReplayRequest request) =>

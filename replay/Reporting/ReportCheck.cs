@@ -54,7 +54,7 @@ public static class ReportCheck
     static bool Whole(RequestSummary? request) => request is { Method: not null, Url: not null, RecordedUrl: not null };
 
     /// <summary>The distribution a summary carries.</summary>
-    public static LatencyRecorder Histogram(string name, LatencySummary summary)
+    internal static LatencyRecorder Histogram(string name, LatencySummary summary)
     {
         try
         {

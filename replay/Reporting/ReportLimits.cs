@@ -1,7 +1,7 @@
 namespace Capture.Replay.Reporting;
 
 /// <summary>How many items a report lists; counts stay exact beyond them (the *NotListed fields).</summary>
-public static class ReportLimits
+internal static class ReportLimits
 {
     /// <summary>Errors and skipped requests listed.</summary>
     public const int MaxListedErrors = 1000;

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Capture.Replay.Scheduling;
 
 /// <summary>
@@ -8,9 +6,9 @@ namespace Capture.Replay.Scheduling;
 /// be woken through a semaphore by every finishing request, an extra thread-pool hop (and often a
 /// thread wake-up) per request. Requests of one recorded connection still run one after another.
 /// </summary>
-public sealed class BackToBackDispatcher(int concurrency, TimeSpan? duration, bool keepConnectionOrder = true) : IDispatcher
+internal sealed class BackToBackDispatcher(int concurrency, TimeSpan? duration, bool keepConnectionOrder = true) : IDispatcher
 {
-    public async Task<bool> RunAsync(IEnumerable<ScheduledRequest> schedule, Stopwatch clock, RequestWork work, CancellationToken ct)
+    public async Task<bool> RunAsync(IEnumerable<ScheduledRequest> schedule, RunClock clock, RequestWork work, CancellationToken ct)
     {
         using var next = schedule.GetEnumerator();
         var take = new Lock();

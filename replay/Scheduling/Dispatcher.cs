@@ -1,15 +1,13 @@
-using System.Diagnostics;
-
 namespace Capture.Replay.Scheduling;
 
 /// <summary>
 /// Starts scheduled requests on time with at most N in flight, and chains requests of one
 /// recorded connection so each starts only after the previous one has finished.
 /// </summary>
-public sealed class Dispatcher(int concurrency, TimeSpan? duration, bool keepConnectionOrder = true) : IDispatcher
+internal sealed class Dispatcher(int concurrency, TimeSpan? duration, bool keepConnectionOrder = true) : IDispatcher
 {
     /// <summary>Runs the schedule; returns false when cancelled before every request was started.</summary>
-    public async Task<bool> RunAsync(IEnumerable<ScheduledRequest> schedule, Stopwatch clock, RequestWork work, CancellationToken ct)
+    public async Task<bool> RunAsync(IEnumerable<ScheduledRequest> schedule, RunClock clock, RequestWork work, CancellationToken ct)
     {
         using var slots = new SemaphoreSlim(concurrency, concurrency);
         var laneTails = new Dictionary<string, Task>(StringComparer.Ordinal);
@@ -41,7 +39,7 @@ public sealed class Dispatcher(int concurrency, TimeSpan? duration, bool keepCon
         return completed;
     }
 
-    static async Task RunInLane(ScheduledRequest item, Task previous, Stopwatch clock, RequestWork work, SemaphoreSlim slots, CancellationToken ct,
+    static async Task RunInLane(ScheduledRequest item, Task previous, RunClock clock, RequestWork work, SemaphoreSlim slots, CancellationToken ct,
         TaskCompletionSource? started = null)
     {
         try

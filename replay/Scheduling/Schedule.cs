@@ -3,7 +3,7 @@ using Capture.Replay.Input;
 namespace Capture.Replay.Scheduling;
 
 /// <summary>Computes when each request is due, lazily (a --duration run loops without end).</summary>
-public static class Schedule
+internal static class Schedule
 {
     public static IEnumerable<ScheduledRequest> For(ReplayPlan plan, ReplayOptions options)
     {

@@ -3,4 +3,4 @@ using Capture.Replay.Input;
 namespace Capture.Replay.Scheduling;
 
 /// <summary>A request of one loop iteration and when, from the start of the run, it is due.</summary>
-public readonly record struct ScheduledRequest(ReplayRequest Request, int Iteration, TimeSpan At);
+internal readonly record struct ScheduledRequest(ReplayRequest Request, int Iteration, TimeSpan At);

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Capture.Replay.Sending;
 
 /// <summary>
@@ -7,7 +5,7 @@ namespace Capture.Replay.Sending;
 /// instead of failing; after too many openings in a row the target is considered down and
 /// waiting stops, so a dead target ends the run quickly with a complete report.
 /// </summary>
-public sealed class CircuitGate(int giveUpAfterBreaks)
+internal sealed class CircuitGate(int giveUpAfterBreaks, TimeProvider time)
 {
     readonly Lock _lock = new();
     long _resumeAtTicks;
@@ -22,7 +20,7 @@ public sealed class CircuitGate(int giveUpAfterBreaks)
         {
             Breaks++;
             _consecutiveBreaks++;
-            _resumeAtTicks = Stopwatch.GetTimestamp() + (long)(breakDuration.TotalSeconds * Stopwatch.Frequency);
+            _resumeAtTicks = PipelineFactory.DeadlineAfter(time, breakDuration);
             if (_consecutiveBreaks >= giveUpAfterBreaks)
                 GaveUp = true;
         }
@@ -40,7 +38,7 @@ public sealed class CircuitGate(int giveUpAfterBreaks)
         long resumeAt;
         lock (_lock)
             resumeAt = _resumeAtTicks;
-        var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), resumeAt);
+        var remaining = PipelineFactory.TimeLeft(time, resumeAt);
         return remaining > TimeSpan.Zero && !GaveUp ? remaining : TimeSpan.Zero;
     }
 }

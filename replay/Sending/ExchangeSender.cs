@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using Capture.Replay.Comparison;
 using Capture.Replay.Input;
 using Polly;
@@ -9,8 +8,8 @@ using Polly.Timeout;
 namespace Capture.Replay.Sending;
 
 /// <summary>Sends one recorded request through the pipeline and reads the whole answer.</summary>
-public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory factory, ResiliencePipeline<ReceivedResponse> pipeline,
-    CircuitGate gate, ResilienceSettings settings, int maxBodyBytes)
+internal sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory factory, ResiliencePipeline<ReceivedResponse> pipeline,
+    CircuitGate gate, ResilienceSettings settings, int maxBodyBytes, TimeProvider time)
 {
     static readonly HashSet<string> Idempotent = new(StringComparer.OrdinalIgnoreCase)
         { "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" };
@@ -42,7 +41,7 @@ public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory fac
         if (factory.RefusalFor(request) is string refusal)
             return SendOutcome.Refused(url, refusal);
         var attempts = new Attempts(this, request);
-        long deadline = PipelineFactory.DeadlineAfter(settings.TotalTimeout);
+        long deadline = PipelineFactory.DeadlineAfter(time, settings.TotalTimeout);
         var pause = gate.OpenFor();
         while (true)
         {
@@ -55,9 +54,9 @@ public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory fac
             if (pause > TimeSpan.Zero)
             {
                 // Waiting past the deadline would only end in a timeout: end in it now.
-                if (pause >= PipelineFactory.TimeLeft(deadline))
+                if (pause >= PipelineFactory.TimeLeft(time, deadline))
                     return TotalTimeout(url, attempts, "the circuit breaker's pause would outlast it");
-                await Task.Delay(pause, ct).ConfigureAwait(false);
+                await Task.Delay(pause, time, ct).ConfigureAwait(false);
             }
 
             var context = ResilienceContextPool.Shared.Get(ct);
@@ -80,7 +79,7 @@ public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory fac
             {
                 throw;
             }
-            catch (TimeoutRejectedException) when (PipelineFactory.TimeLeft(deadline) <= TimeSpan.Zero)
+            catch (TimeoutRejectedException) when (PipelineFactory.TimeLeft(time, deadline) <= TimeSpan.Zero)
             {
                 return TotalTimeout(url, attempts, null);
             }
@@ -101,13 +100,13 @@ public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory fac
         attempts.LastLatency, attempts.Count);
 
     /// <summary>
-    /// One attempt: send, then read the whole answer; its time is kept as the request's latency.
+    /// One attempt: send, then read the whole answer; its time on the replay's clock is kept as the request's latency.
     /// A failure is returned as the outcome, as the pipeline's outcome callbacks must not throw.
     /// </summary>
     async ValueTask<Outcome<ReceivedResponse>> AttemptAsync(Attempts attempts, CancellationToken ct)
     {
         attempts.Count++;
-        long started = Stopwatch.GetTimestamp();
+        long started = time.GetTimestamp();
         try
         {
             using var message = factory.Create(attempts.Request);
@@ -131,7 +130,7 @@ public sealed class ExchangeSender(HttpMessageInvoker client, RequestFactory fac
         }
         finally
         {
-            attempts.LastLatency = Stopwatch.GetElapsedTime(started);
+            attempts.LastLatency = time.GetElapsedTime(started);
         }
     }
 

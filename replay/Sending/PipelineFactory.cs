@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.RateLimiting;
 using Capture.Replay.Comparison;
 using Polly;
@@ -12,29 +11,31 @@ namespace Capture.Replay.Sending;
 /// Builds the Polly v8 pipeline every request goes through, outermost first:
 /// total timeout → retry (idempotent only, unless told) → circuit breaker → rate limiter → attempt timeout.
 /// </summary>
-public static class PipelineFactory
+internal static class PipelineFactory
 {
     /// <summary>Set per request: may this request be retried?</summary>
     public static readonly ResiliencePropertyKey<bool> Retryable = new("capture.retryable");
 
-    /// <summary>Set per request: the Stopwatch timestamp its total timeout ends at (the sender's pauses count too).</summary>
+    /// <summary>Set per request: the run clock's timestamp its total timeout ends at (the sender's pauses count too).</summary>
     public static readonly ResiliencePropertyKey<long> Deadline = new("capture.deadline");
 
-    public static long DeadlineAfter(TimeSpan timeout) => Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+    /// <summary>The timestamp of <paramref name="time"/> that lies <paramref name="timeout"/> from now.</summary>
+    public static long DeadlineAfter(TimeProvider time, TimeSpan timeout) => time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
 
-    public static TimeSpan TimeLeft(long deadline) => Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+    public static TimeSpan TimeLeft(TimeProvider time, long deadline) => time.GetElapsedTime(time.GetTimestamp(), deadline);
 
     public static ResiliencePipeline<ReceivedResponse> Create(
-        ResilienceSettings settings, CircuitGate gate, RateLimiter? rateLimiter, Action onRetry)
+        ResilienceSettings settings, CircuitGate gate, RateLimiter? rateLimiter, Action onRetry, TimeProvider time)
     {
-        var builder = new ResiliencePipelineBuilder<ReceivedResponse>();
+        // Polly's timeouts, retry delays and circuit-breaker windows all run on the replay's clock.
+        var builder = new ResiliencePipelineBuilder<ReceivedResponse> { TimeProvider = time };
         // The total timeout is what is left until the request's deadline: time spent before this run of the
         // pipeline (circuit-breaker pauses in the sender) is already gone. Never zero: that would mean no limit.
         builder.AddTimeout(new TimeoutStrategyOptions
         {
             TimeoutGenerator = args => ValueTask.FromResult(
                 args.Context.Properties.TryGetValue(Deadline, out long deadline)
-                    ? Max(TimeLeft(deadline), TimeSpan.FromMilliseconds(1))
+                    ? Max(TimeLeft(time, deadline), TimeSpan.FromMilliseconds(1))
                     : settings.TotalTimeout),
         });
         if (settings.MaxRetries > 0)
@@ -70,23 +71,4 @@ public static class PipelineFactory
 
     static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    /// <summary>
-    /// A token bucket refilled in small steps so that N requests per second come out evenly;
-    /// requests over the rate queue instead of being rejected.
-    /// </summary>
-    public static RateLimiter CreateRateLimiter(double requestsPerSecond)
-    {
-        // Timers tick no finer than about a millisecond: above 100/s refill every 10 ms in batches.
-        var period = TimeSpan.FromSeconds(Math.Max(1.0 / requestsPerSecond, 0.010));
-        int tokens = Math.Max(1, (int)Math.Round(requestsPerSecond * period.TotalSeconds));
-        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = tokens,
-            TokensPerPeriod = tokens,
-            ReplenishmentPeriod = period,
-            QueueLimit = int.MaxValue,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            AutoReplenishment = true,
-        });
-    }
 }

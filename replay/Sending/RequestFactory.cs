@@ -8,7 +8,7 @@ namespace Capture.Replay.Sending;
 /// from the recording (rewritten if asked), scheme/host/port from the target, recorded
 /// headers minus the ones that belong to a single connection.
 /// </summary>
-public sealed class RequestFactory(Uri target, RequestRewrites rewrites)
+internal sealed class RequestFactory(Uri target, RequestRewrites rewrites)
 {
     // Connection-level headers: they describe the recorded connection, not the request,
     // and HttpClient sets its own (Content-Length from the body, Host from the target).

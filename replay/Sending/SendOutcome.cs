@@ -3,7 +3,7 @@ using Capture.Replay.Comparison;
 namespace Capture.Replay.Sending;
 
 /// <summary>The result of sending one request: an answer, or the reason there was none.</summary>
-public sealed record SendOutcome(
+internal sealed record SendOutcome(
     string Url,
     ReceivedResponse? Response,
     string? ErrorKind,

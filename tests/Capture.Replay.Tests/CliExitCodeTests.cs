@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Http;
 namespace Capture.Replay.Tests;
 
 /// <summary>The `capture replay` verb run in-process: its exit code is the CI gate.</summary>
-[Collection(nameof(CliExitCodeTests))] // the verb writes to the process console: one at a time
 public class CliExitCodeTests : IAsyncLifetime
 {
     KestrelTarget _server = null!;
@@ -38,15 +37,16 @@ public class CliExitCodeTests : IAsyncLifetime
         return file;
     }
 
-    internal static int Capture(params string[] args)
+    internal static int Capture(params string[] args) => Capture(TextWriter.Null, args);
+
+    /// <summary>Runs the verb with its own writers (the summary table goes nowhere), so tests run side by side.</summary>
+    internal static int Capture(TextWriter stderr, params string[] args)
     {
-        var root = new RootCommand { ReplayCommand.Create() };
+        var console = new VerbConsole(TextWriter.Null, stderr, OutIsTerminal: false, ErrorIsTerminal: false);
+        var root = new RootCommand { ReplayCommand.Create(console) };
         var parsed = root.Parse(["replay", .. args]);
         Assert.Empty(parsed.Errors);
-        var stdout = Console.Out;
-        Console.SetOut(TextWriter.Null); // keep the summary table out of the test log
-        try { return parsed.Invoke(); }
-        finally { Console.SetOut(stdout); }
+        return parsed.Invoke();
     }
 
     string Target => _server.BaseUri.ToString();
@@ -111,17 +111,8 @@ public class CliExitCodeTests : IAsyncLifetime
     [InlineData("--pid", "0")]
     public void Bad_options_are_usage_errors(string option, string value)
     {
-        var stderr = Console.Error;
         var captured = new StringWriter();
-        Console.SetError(captured);
-        try
-        {
-            Assert.Equal(ExitCodes.Usage, Capture(Har("/a"), "--target", Target, option, value));
-        }
-        finally
-        {
-            Console.SetError(stderr);
-        }
+        Assert.Equal(ExitCodes.Usage, Capture(captured, Har("/a"), "--target", Target, option, value));
         // One sentence, no stack trace; and nothing was sent.
         Assert.Matches(@"^capture: [^\n]+\.\n$", captured.ToString().ReplaceLineEndings("\n"));
         Assert.Equal(0, _hits);

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
+using Capture.Replay.Reporting;
+using Capture.Replay.Sending;
 using Capture.Replay.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Capture.Replay.Tests;
 
-/// <summary>Per-connection order, speed factor and rate, checked as behaviour with generous bounds.</summary>
+/// <summary>Per-connection order with real answer times; speed factor, rate and duration exactly, on a fake clock.</summary>
 public class OrderingAndTimingTests
 {
     [Fact]
@@ -60,46 +62,36 @@ public class OrderingAndTimingTests
     [Fact]
     public async Task Speed_factor_scales_recorded_spacing()
     {
-        var arrivals = new ConcurrentQueue<long>();
-        await using var server = await KestrelTarget.StartAsync(ctx =>
-        {
-            arrivals.Enqueue(Stopwatch.GetTimestamp());
-            return Task.CompletedTask;
-        });
-        // A warm-up request first, so connection setup and JIT do not distort the measured spacing.
-        var har = new HarBuilder().Add("GET", "http://prod/warm-up", atMs: 0);
+        int hits = 0;
+        await using var server = await KestrelTarget.StartAsync(_ => { Interlocked.Increment(ref hits); return Task.CompletedTask; });
+        var har = new HarBuilder().Add("GET", "http://prod/first", atMs: 0);
         for (int i = 0; i < 9; i++)
-            har.Add("GET", $"http://prod/t/{i}", atMs: 1000 + i * 200); // recorded over 1.6 s
-        var options = TestReplay.Options(server.BaseUri) with { Timing = TimingMode.Speed, Speed = 2 };
+            har.Add("GET", $"http://prod/t/{i}", atMs: 1000 + i * 200); // recorded over 2.6 s
+        var options = TestReplay.Options(server.BaseUri) with { Timing = TimingMode.Speed, Speed = 2, Concurrency = 16, KeepExchanges = true };
 
-        await TestReplay.RunAsync(har.ToPlan(), options);
+        var (report, start) = await FakeClock.RunAsync(har.ToPlan(), options, TimeSpan.FromSeconds(2));
 
-        var times = arrivals.ToArray();
-        double spanSeconds = Stopwatch.GetElapsedTime(times[1], times[^1]).TotalSeconds;
-        Assert.Equal(10, times.Length);
-        Assert.InRange(spanSeconds, 0.65, 1.3); // 0.8 s expected at twice the recorded speed
+        Assert.Equal(10, hits);
+        // Twice the recorded speed: every recorded gap halved, to the millisecond, and none started late.
+        Assert.Equal([0, 500, 600, 700, 800, 900, 1000, 1100, 1200, 1300], StartOffsetsMs(report, start));
+        Assert.Equal(0.0, report.Summary.ScheduleLag.Max);
     }
 
     [Fact]
-    public async Task Rate_sends_about_n_per_second_not_all_at_once()
+    public async Task Rate_sends_n_per_second_not_all_at_once()
     {
-        var arrivals = new ConcurrentQueue<long>();
-        await using var server = await KestrelTarget.StartAsync(ctx =>
-        {
-            arrivals.Enqueue(Stopwatch.GetTimestamp());
-            return Task.CompletedTask;
-        });
+        int hits = 0;
+        await using var server = await KestrelTarget.StartAsync(_ => { Interlocked.Increment(ref hits); return Task.CompletedTask; });
         var har = new HarBuilder();
         for (int i = 0; i < 31; i++)
             har.Add("GET", $"http://prod/r/{i}"); // all recorded at the same instant
-        var options = TestReplay.Options(server.BaseUri) with { Timing = TimingMode.Rate, Rate = 20, Concurrency = 16 };
+        var options = TestReplay.Options(server.BaseUri) with { Timing = TimingMode.Rate, Rate = 20, Concurrency = 64, KeepExchanges = true };
 
-        await TestReplay.RunAsync(har.ToPlan(), options);
+        var (report, start) = await FakeClock.RunAsync(har.ToPlan(), options, TimeSpan.FromSeconds(2));
 
-        var times = arrivals.ToArray();
-        double spanSeconds = Stopwatch.GetElapsedTime(times[0], times[^1]).TotalSeconds;
-        Assert.Equal(31, times.Length);
-        Assert.InRange(spanSeconds, 1.2, 3.0); // 30 gaps at 20/s = 1.5 s
+        Assert.Equal(31, hits);
+        Assert.Equal(Enumerable.Range(0, 31).Select(i => i * 50.0), StartOffsetsMs(report, start)); // 20/s: one every 50 ms
+        Assert.Equal(0.0, report.Summary.ScheduleLag.Max);
     }
 
     [Fact]
@@ -113,13 +105,38 @@ public class OrderingAndTimingTests
         Assert.Equal(6, looped.Summary.Total);
         Assert.Equal(6, hits);
 
-        var timed = await TestReplay.RunAsync(plan, TestReplay.Options(server.BaseUri) with
+        var (timed, start) = await FakeClock.RunAsync(plan, TestReplay.Options(server.BaseUri) with
         {
-            Timing = TimingMode.Rate, Rate = 50, Loop = int.MaxValue, Duration = TimeSpan.FromSeconds(1),
-        });
-        Assert.InRange(timed.Summary.Total, 20, 80); // about 50 in one second
-        Assert.InRange(timed.DurationSeconds, 0.8, 5);
+            Timing = TimingMode.Rate, Rate = 50, Concurrency = 64, Loop = int.MaxValue, Duration = TimeSpan.FromSeconds(1), KeepExchanges = true,
+        }, TimeSpan.FromSeconds(1.5));
+        // 50 per second for one second: the requests due at 0, 20, ... 980 ms, and not the one due at 1 s.
+        Assert.Equal(50, timed.Summary.Total);
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => i * 20.0), StartOffsetsMs(timed, start));
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => i / 2), timed.Exchanges!.Select(e => e.Iteration));
     }
+
+    [Fact]
+    public async Task The_rate_limiter_refills_on_the_replay_clock()
+    {
+        var time = new FakeTimeProvider();
+        using var rate = new RateLimit(20, time); // one token every 50 ms
+        using var first = await rate.AcquireAsync(1, TestContext.Current.CancellationToken);
+        Assert.True(first.IsAcquired);
+
+        var second = rate.AcquireAsync(1, TestContext.Current.CancellationToken).AsTask();
+        time.Advance(TimeSpan.FromMilliseconds(49));
+        Assert.False(second.IsCompleted); // over the rate: queued until the next refill, not rejected
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        using var lease = await second.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.True(lease.IsAcquired);
+    }
+
+    /// <summary>
+    /// When each replayed request was started, in milliseconds from the start of the run, in plan order
+    /// (rounded to 10 us: due times are computed in doubles, 570 ms may be due at 569.9999 ms).
+    /// </summary>
+    static IEnumerable<double> StartOffsetsMs(ReplayReport report, DateTimeOffset start) =>
+        report.Exchanges!.Select(e => Math.Round((e.StartedAt - start).TotalMilliseconds, 2));
 
     static void InterlockedMax(ref int target, int value)
     {

@@ -12,7 +12,6 @@ namespace Capture.Replay.Tests;
 /// `capture replay --shard K/N` four times against one real Kestrel, then `capture report merge`:
 /// the merged report equals one unsharded run of the same input.
 /// </summary>
-[Collection(nameof(CliExitCodeTests))] // the verbs write to the process console: one at a time
 public class ShardedReplayCliTests : IAsyncLifetime
 {
     KestrelTarget _server = null!;
@@ -49,16 +48,13 @@ public class ShardedReplayCliTests : IAsyncLifetime
 
     static (int ExitCode, string Stderr) Capture(params string[] args)
     {
-        var root = new RootCommand { ReplayCommand.Create(), ReportCommand.Create() };
+        // The verbs' own writers, not the process console: the summary table goes nowhere, and tests run side by side.
+        var captured = new StringWriter();
+        var console = new VerbConsole(TextWriter.Null, captured, OutIsTerminal: false, ErrorIsTerminal: false);
+        var root = new RootCommand { ReplayCommand.Create(console), ReportCommand.Create(console) };
         var parsed = root.Parse(args);
         Assert.Empty(parsed.Errors);
-        var stdout = Console.Out;
-        var stderr = Console.Error;
-        var captured = new StringWriter();
-        Console.SetOut(TextWriter.Null); // keep the summary table out of the test log
-        Console.SetError(captured);
-        try { return (parsed.Invoke(), captured.ToString()); }
-        finally { Console.SetOut(stdout); Console.SetError(stderr); }
+        return (parsed.Invoke(), captured.ToString());
     }
 
     static ReplayReport Read(string path)

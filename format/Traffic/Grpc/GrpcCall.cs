@@ -8,7 +8,7 @@ namespace Capture.Traffic.Grpc;
 /// +json, ...): service and method from ":path", the messages of each side, and the status from the
 /// trailers (or from the headers of a trailers-only response).
 /// </summary>
-public sealed class GrpcCall
+internal sealed class GrpcCall
 {
     /// <summary>"package.Service" from ":path" "/package.Service/Method".</summary>
     public required string Service { get; init; }

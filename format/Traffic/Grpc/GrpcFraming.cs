@@ -7,7 +7,7 @@ namespace Capture.Traffic.Grpc;
 /// a compressed-flag octet, a 4-octet big-endian length, the message). A length that runs past the end
 /// of the body is reported, never trusted: nothing is allocated for it.
 /// </summary>
-public static class GrpcFraming
+internal static class GrpcFraming
 {
     public const int PrefixLength = 5;
 

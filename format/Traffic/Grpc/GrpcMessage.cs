@@ -1,4 +1,4 @@
 namespace Capture.Traffic.Grpc;
 
 /// <summary>One length-prefixed gRPC message: the compressed flag and the message bytes as sent (compressed when flagged).</summary>
-public readonly record struct GrpcMessage(bool Compressed, ReadOnlyMemory<byte> Data);
+internal readonly record struct GrpcMessage(bool Compressed, ReadOnlyMemory<byte> Data);

@@ -49,7 +49,7 @@ public sealed class ProtobufJson
         types.SelectMany(t => AllMessages(t.NestedTypes).Prepend(t));
 
     /// <summary>The messages of a call as JSON, request side and response side; null for a message that is compressed or does not decode.</summary>
-    public (List<string?> Requests, List<string?> Responses)? Decode(GrpcCall call)
+    internal (List<string?> Requests, List<string?> Responses)? Decode(GrpcCall call)
     {
         if (FindMethod(call.Service, call.Method) is not { } method)
             return null;

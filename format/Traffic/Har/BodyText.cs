@@ -5,7 +5,7 @@ using System.Text.Unicode;
 namespace Capture.Traffic.Har;
 
 /// <summary>How a body goes into HAR: UTF-8 text as is, anything else base64.</summary>
-public static class BodyText
+internal static class BodyText
 {
     public static (string Text, string? Encoding) From(ReadOnlySpan<byte> body, string? mimeType)
     {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Capture.Traffic.Har;
 
 /// <summary>Cookies of a Cookie request header and of Set-Cookie response headers (RFC 6265), for HAR.</summary>
-public static class CookieParser
+internal static class CookieParser
 {
     /// <summary>"a=1; b=2" into name/value pairs.</summary>
     public static IEnumerable<HarCookie> FromCookieHeader(string header)

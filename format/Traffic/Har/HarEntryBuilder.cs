@@ -10,7 +10,7 @@ namespace Capture.Traffic.Har;
 /// the wire without chunk framing (still content-encoded); content.size is the decoded length and
 /// compression the bytes saved by the content encoding.
 /// </summary>
-public sealed class HarEntryBuilder(CaptureHeader header, Capture.Traffic.Grpc.ProtobufJson? protobuf = null)
+internal sealed class HarEntryBuilder(CaptureHeader header, Capture.Traffic.Grpc.ProtobufJson? protobuf = null)
 {
     private const double NsPerMs = 1_000_000.0;
 

@@ -8,7 +8,7 @@ namespace Capture.Traffic.Har;
 /// entry (plus a read buffer). Entries are mapped exactly as <see cref="HarReader"/> maps them; the
 /// rest of the log (creator, pages) is skipped. Errors are one-sentence <see cref="CaptureFormatException"/>s.
 /// </summary>
-public static class HarEntryStreamReader
+internal static class HarEntryStreamReader
 {
     private enum Phase { Root, RootProperty, RootValue, LogProperty, LogValue, Entries, Done }
 

@@ -6,7 +6,7 @@ namespace Capture.Traffic.Har;
 // the reader can fill it from any HAR file and the replay can use it as input. Optional fields are null.
 // Fields starting with an underscore in the JSON are custom fields this tool adds (see HarEntry).
 
-public sealed class HarLog
+internal sealed class HarLog
 {
     public string Version { get; set; } = "1.2";
     public HarCreator Creator { get; set; } = new();
@@ -16,14 +16,14 @@ public sealed class HarLog
     public string? Comment { get; set; }
 }
 
-public sealed class HarCreator
+internal sealed class HarCreator
 {
     public string Name { get; set; } = "";
     public string Version { get; set; } = "";
     public string? Comment { get; set; }
 }
 
-public sealed class HarPage
+internal sealed class HarPage
 {
     public DateTimeOffset StartedDateTime { get; set; }
     public string Id { get; set; } = "";
@@ -33,7 +33,7 @@ public sealed class HarPage
     public string? Comment { get; set; }
 }
 
-public sealed class HarEntry
+internal sealed class HarEntry
 {
     public string? PageRef { get; set; }
     public DateTimeOffset StartedDateTime { get; set; }
@@ -83,7 +83,7 @@ public sealed class HarEntry
     }
 }
 
-public sealed class HarRequest
+internal sealed class HarRequest
 {
     public string Method { get; set; } = "";
     public string Url { get; set; } = "";
@@ -99,7 +99,7 @@ public sealed class HarRequest
     public string? Comment { get; set; }
 }
 
-public sealed class HarResponse
+internal sealed class HarResponse
 {
     /// <summary>0 when no response was seen.</summary>
     public int Status { get; set; }
@@ -117,12 +117,12 @@ public sealed class HarResponse
 }
 
 /// <summary>A header or query parameter. A value type: entries carry dozens of them.</summary>
-public readonly record struct HarNameValue(string Name, string Value)
+internal readonly record struct HarNameValue(string Name, string Value)
 {
     public string? Comment { get; init; }
 }
 
-public sealed class HarCookie
+internal sealed class HarCookie
 {
     public string Name { get; set; } = "";
     public string Value { get; set; } = "";
@@ -135,7 +135,7 @@ public sealed class HarCookie
     public string? Comment { get; set; }
 }
 
-public sealed class HarPostData
+internal sealed class HarPostData
 {
     public string MimeType { get; set; } = "";
     public List<HarParam> Params { get; set; } = [];
@@ -147,7 +147,7 @@ public sealed class HarPostData
     internal LazyBodyText _body;
 }
 
-public sealed class HarParam
+internal sealed class HarParam
 {
     public string Name { get; set; } = "";
     public string? Value { get; set; }
@@ -156,7 +156,7 @@ public sealed class HarParam
     public string? Comment { get; set; }
 }
 
-public sealed class HarContent
+internal sealed class HarContent
 {
     /// <summary>Length of the body after content decoding; -1 when unknown (the file had no content object).</summary>
     public long Size { get; set; }
@@ -172,7 +172,7 @@ public sealed class HarContent
 }
 
 /// <summary>Milliseconds; -1 where the phase does not apply or was not observed.</summary>
-public sealed class HarTimings
+internal sealed class HarTimings
 {
     public double Blocked { get; set; } = -1;
     public double Dns { get; set; } = -1;

@@ -9,7 +9,7 @@ namespace Capture.Traffic.Har;
 /// optional fields stay null or empty, unknown fields are ignored; only a file that is not JSON or has
 /// no log.entries is refused, with a <see cref="CaptureFormatException"/> whose message is one sentence.
 /// </summary>
-public static class HarReader
+internal static class HarReader
 {
     // Ranges of the numbers a HAR may hold (docs/har-export.md, "Reading a HAR"). A value outside its range
     // is read as if the field were missing (-1, "unknown", where HAR has it), so that one absurd number in an

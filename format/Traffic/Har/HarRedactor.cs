@@ -11,7 +11,7 @@ namespace Capture.Traffic.Har;
 /// depth, and of the JSON paths given, in request and response bodies. Sizes (headersSize, bodySize, content.size)
 /// keep describing the recorded message, not the redacted text.
 /// </summary>
-public sealed class HarRedactor
+internal sealed class HarRedactor
 {
     public static readonly IReadOnlyList<string> DefaultNames = ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"];
 

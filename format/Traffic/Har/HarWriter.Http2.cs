@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Capture.Traffic.Har;
 
 /// <summary>The custom fields of HTTP/2 and gRPC entries: "_stream", "_hpackIncomplete", "_streamReset", "_grpc".</summary>
-public sealed partial class HarWriter
+internal sealed partial class HarWriter
 {
     private void WriteHttp2Fields(HarEntry entry)
     {

@@ -11,7 +11,7 @@ namespace Capture.Traffic.Har;
 /// Writes a HAR 1.2 document entry by entry with <see cref="Utf8JsonWriter"/>, so a conversion never
 /// holds more than one entry. Call <see cref="WriteEntry"/> for each entry, then <see cref="Complete"/>.
 /// </summary>
-public sealed partial class HarWriter : IDisposable
+internal sealed partial class HarWriter : IDisposable
 {
     private const int FlushThresholdBytes = 256 * 1024;
     // How much of a spilled body goes into the JSON at a time.

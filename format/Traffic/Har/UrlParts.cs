@@ -6,7 +6,7 @@ using Capture.Traffic.Reassembly;
 namespace Capture.Traffic.Har;
 
 /// <summary>Rebuilds a request's absolute URL and splits query strings and form bodies into name/value pairs.</summary>
-public static class UrlParts
+internal static class UrlParts
 {
     /// <summary>
     /// scheme://host[:port]/target: the host from the request's authority (<see cref="Authority"/>), else

@@ -1,7 +1,7 @@
 namespace Capture.Traffic.Http;
 
 /// <summary>How the end of a message body is found (RFC 9112 section 6.3).</summary>
-public enum BodyFraming
+internal enum BodyFraming
 {
     None,
     ContentLength,

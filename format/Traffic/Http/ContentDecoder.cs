@@ -3,7 +3,7 @@ using System.IO.Compression;
 namespace Capture.Traffic.Http;
 
 /// <summary>Undoes Content-Encoding (gzip, x-gzip, deflate, br, identity), last coding first.</summary>
-public static class ContentDecoder
+internal static class ContentDecoder
 {
     /// <summary>The most a spilled body may decode to (it stays a file, so only the disk bounds it).</summary>
     public const long MaxSpilledDecodedBytes = int.MaxValue;

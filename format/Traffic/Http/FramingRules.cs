@@ -1,7 +1,7 @@
 namespace Capture.Traffic.Http;
 
 /// <summary>Decides how a message body ends, following RFC 9112 section 6.3.</summary>
-public static class FramingRules
+internal static class FramingRules
 {
     public static BodyFraming ForRequest(HttpMessage request, out long contentLength, out string? error)
     {

@@ -1,6 +1,6 @@
 namespace Capture.Traffic.Http;
 
-public enum HeadParseStatus
+internal enum HeadParseStatus
 {
     /// <summary>The blank line that ends the head has not arrived yet; nothing was consumed.</summary>
     Incomplete,

@@ -5,7 +5,7 @@ namespace Capture.Traffic.Http;
 /// Stateless: it either finds the blank line that ends the head or reports that more bytes are needed.
 /// Bare LF line ends are accepted, as most servers do.
 /// </summary>
-public static class HttpHeadParser
+internal static class HttpHeadParser
 {
     public const int DefaultMaxHeadBytes = 64 * 1024;
 

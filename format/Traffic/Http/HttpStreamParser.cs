@@ -8,7 +8,7 @@ namespace Capture.Traffic.Http;
 /// file past <see cref="HttpParserOptions.SpillBodiesOverBytes"/>). Never throws on bad input: it marks the message
 /// malformed and resynchronizes at the next line that looks like a start line.
 /// </summary>
-public sealed class HttpStreamParser : IDisposable
+internal sealed class HttpStreamParser : IDisposable
 {
     private enum State { Head, Body, Tunnel, Resync, Paused }
 

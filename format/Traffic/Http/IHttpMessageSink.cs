@@ -1,7 +1,7 @@
 namespace Capture.Traffic.Http;
 
 /// <summary>Receives what a <see cref="HttpStreamParser"/> finds, in stream order.</summary>
-public interface IHttpMessageSink
+internal interface IHttpMessageSink
 {
     /// <summary>A head was parsed; the body (if any) is still to come. Lets the other direction know a request is pending.</summary>
     void OnHead(HttpMessage message);

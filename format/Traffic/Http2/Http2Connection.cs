@@ -10,7 +10,7 @@ namespace Capture.Traffic.Http2;
 /// GOAWAY, or the connection ended. Streams are paired by id, so arrival order does not matter.
 /// A connection joined mid-way decodes what it can and marks the rest (see docs/http2.md).
 /// </summary>
-public sealed class Http2Connection : IConnectionParser
+internal sealed class Http2Connection : IConnectionParser
 {
     private readonly Action<Http2Exchange> _emit;
     private readonly Http2ConnectionOptions _options;

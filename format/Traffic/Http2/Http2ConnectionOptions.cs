@@ -2,7 +2,7 @@ using Capture.Traffic.Http;
 
 namespace Capture.Traffic.Http2;
 
-public sealed record Http2ConnectionOptions
+internal sealed record Http2ConnectionOptions
 {
     public static Http2ConnectionOptions Default { get; } = new();
 

@@ -1,7 +1,7 @@
 namespace Capture.Traffic.Http2;
 
 /// <summary>One HTTP/2 stream: a request and its response (or a pushed response and its promised request).</summary>
-public sealed class Http2Exchange
+internal sealed class Http2Exchange
 {
     internal Http2Exchange(int streamId, int indexOnConnection)
     {

@@ -8,7 +8,7 @@ namespace Capture.Traffic.Http2;
 /// included and in their order (as Chrome's HAR export lists them), the DATA frames joined, trailers,
 /// and what could not be seen.
 /// </summary>
-public sealed class Http2Message
+internal sealed class Http2Message
 {
     /// <summary>Header fields in wire order, ":method", ":path", ":status", ... included.</summary>
     public List<HttpHeader> Headers { get; } = new(12);

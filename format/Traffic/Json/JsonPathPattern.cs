@@ -77,7 +77,7 @@ public sealed class JsonPathPattern
     }
 
     /// <summary>Does the pattern select the node at <paramref name="location"/> (property names and array indexes from the root)?</summary>
-    public bool Matches(IReadOnlyList<PathSegment> location)
+    internal bool Matches(IReadOnlyList<PathSegment> location)
     {
         // Cheap refusals first (redaction asks this for every value of every body): each step takes one
         // segment, so the last step lands on the last segment and, without "..", the depths are equal.

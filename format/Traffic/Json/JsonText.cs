@@ -1,7 +1,7 @@
 namespace Capture.Traffic.Json;
 
 /// <summary>Which bodies are read as JSON.</summary>
-public static class JsonText
+internal static class JsonText
 {
     /// <summary>
     /// JSON by its media type (application/json, text/json, application/problem+json, application/x-ndjson...) or,

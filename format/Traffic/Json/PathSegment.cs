@@ -1,7 +1,7 @@
 namespace Capture.Traffic.Json;
 
 /// <summary>One step of a location in a JSON document: a property name or an array index.</summary>
-public readonly record struct PathSegment(string? Name, int? Index)
+internal readonly record struct PathSegment(string? Name, int? Index)
 {
     public static PathSegment Property(string name) => new(name, null);
     public static PathSegment Element(int index) => new(null, index);

@@ -8,7 +8,7 @@ namespace Capture.Traffic.Pcap;
 /// Writes pcapng blocks (draft-ietf-opsawg-pcapng): one section header, interface descriptions and
 /// enhanced packet blocks, little-endian. Knows nothing about what the packets contain.
 /// </summary>
-public sealed class PcapngWriter : IDisposable
+internal sealed class PcapngWriter : IDisposable
 {
     private const uint SectionHeaderBlockType = 0x0A0D0D0A;
     private const uint InterfaceDescriptionBlockType = 0x00000001;

@@ -9,7 +9,7 @@ namespace Capture.Traffic.Redaction;
 /// <param name="Redacted">The redacted text, or null when no value had to change (the caller keeps the original).</param>
 /// <param name="Values">How many values became tokens.</param>
 /// <param name="UnparsedFrom">The byte offset where the text stopped being valid JSON (cut short or broken), null when all of it parsed.</param>
-public readonly record struct JsonRedaction(byte[]? Redacted, int Values, long? UnparsedFrom);
+internal readonly record struct JsonRedaction(byte[]? Redacted, int Values, long? UnparsedFrom);
 
 /// <summary>
 /// Replaces the values of a JSON text that sit at a redacted path or under a redacted key (any depth) with
@@ -21,7 +21,7 @@ public readonly record struct JsonRedaction(byte[]? Redacted, int Values, long? 
 /// redaction stops too, except that a secret value cut short there is hidden up to the end of the text.
 /// A text that cannot hold any redacted key (<see cref="KeyPrefilter"/>) is not read at all.
 /// </summary>
-public sealed class JsonBodyRedactor
+internal sealed class JsonBodyRedactor
 {
     private const int MaxDepth = 1024;
     private const int StackNameChars = 256;

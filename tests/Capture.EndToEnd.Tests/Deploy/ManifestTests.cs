@@ -88,7 +88,7 @@ public class ManifestTests
 
     private static void AssertParses(string[] args)
     {
-        var parsed = CaptureCommandLine.Build().Parse(args);
+        var parsed = CaptureCommandLine.Build(new VerbConsole(TextWriter.Null, TextWriter.Null, false, false)).Parse(args);
         Assert.True(parsed.Errors.Count == 0, $"capture {string.Join(' ', args)}: {string.Join("; ", parsed.Errors.Select(e => e.Message))}");
     }
 

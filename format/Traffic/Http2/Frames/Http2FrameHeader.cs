@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Capture.Traffic.Http2.Frames;
 
 /// <summary>The 9-octet frame header (RFC 9113 section 4.1).</summary>
-public readonly record struct Http2FrameHeader(int Length, Http2FrameType Type, byte Flags, int StreamId)
+internal readonly record struct Http2FrameHeader(int Length, Http2FrameType Type, byte Flags, int StreamId)
 {
     public const int Size = 9;
 

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Capture.Traffic.Http2.Frames;
 
 /// <summary>Reads the fields inside frame payloads (RFC 9113 section 6); false when the payload is too short for its own fields.</summary>
-public static class Http2FramePayload
+internal static class Http2FramePayload
 {
     /// <summary>HEADERS: the header block fragment, without padding and priority fields.</summary>
     public static bool TryGetHeadersFragment(Http2FrameHeader header, ReadOnlySpan<byte> payload, out ReadOnlySpan<byte> fragment)

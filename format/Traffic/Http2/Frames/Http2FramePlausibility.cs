@@ -1,6 +1,6 @@
 namespace Capture.Traffic.Http2.Frames;
 
-public enum PlausibilityVerdict
+internal enum PlausibilityVerdict
 {
     /// <summary>The bytes start with the preface or a chain of valid-looking frame headers.</summary>
     Plausible,
@@ -20,7 +20,7 @@ public enum PlausibilityVerdict
 /// a header block left open on the same stream (never first). Random bytes pass one header with a
 /// probability below 1e-4, a chain of three practically never.
 /// </summary>
-public static class Http2FramePlausibility
+internal static class Http2FramePlausibility
 {
     public const int ChainLength = 3;
 

@@ -10,7 +10,7 @@ namespace Capture.Traffic.Http2.Frames;
 /// not start at a frame boundary (joined mid-way), it looks for the next plausible frame sequence
 /// (<see cref="Http2FramePlausibility"/>). Never throws on bad input.
 /// </summary>
-public sealed class Http2FrameReader : IDisposable
+internal sealed class Http2FrameReader : IDisposable
 {
     private enum State { Preface, Header, Payload, DataPadLength, DataBody, DataPadding, Resync }
 

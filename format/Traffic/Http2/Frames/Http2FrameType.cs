@@ -1,7 +1,7 @@
 namespace Capture.Traffic.Http2.Frames;
 
 /// <summary>Frame types of RFC 9113 section 6. Other values are extension frames, which are skipped.</summary>
-public enum Http2FrameType : byte
+internal enum Http2FrameType : byte
 {
     Data = 0,
     Headers = 1,
@@ -16,7 +16,7 @@ public enum Http2FrameType : byte
 }
 
 /// <summary>Frame flags (RFC 9113 section 6); their meaning depends on the type.</summary>
-public static class Http2Flags
+internal static class Http2Flags
 {
     public const byte EndStream = 0x1;
     public const byte Ack = 0x1;
@@ -26,7 +26,7 @@ public static class Http2Flags
 }
 
 /// <summary>SETTINGS parameters this library acts on (RFC 9113 section 6.5.2).</summary>
-public static class Http2Settings
+internal static class Http2Settings
 {
     public const ushort HeaderTableSize = 0x1;
     public const ushort MaxFrameSize = 0x5;

@@ -5,7 +5,7 @@ using Capture.Traffic.Http2.Hpack;
 namespace Capture.Traffic.Http2.Frames;
 
 /// <summary>Writes HTTP/2 frames, to synthesize traffic (tests, benchmarks, fixtures). No validation beyond lengths.</summary>
-public static class Http2FrameWriter
+internal static class Http2FrameWriter
 {
     public static void WritePreface(IBufferWriter<byte> output) => output.Write(Http2Preface.Bytes);
 

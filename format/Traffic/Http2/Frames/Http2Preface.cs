@@ -1,7 +1,7 @@
 namespace Capture.Traffic.Http2.Frames;
 
 /// <summary>The client connection preface (RFC 9113 section 3.4), which starts every HTTP/2 connection.</summary>
-public static class Http2Preface
+internal static class Http2Preface
 {
     public static ReadOnlySpan<byte> Bytes => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
 

@@ -1,7 +1,7 @@
 namespace Capture.Traffic.Http2.Frames;
 
 /// <summary>A frame other than DATA, whole. <see cref="Payload"/> is only valid during the call.</summary>
-public readonly ref struct Http2Frame
+internal readonly ref struct Http2Frame
 {
     public Http2Frame(Http2FrameHeader header, ReadOnlySpan<byte> payload, ulong startNs, ulong endNs)
     {
@@ -21,7 +21,7 @@ public readonly ref struct Http2Frame
 }
 
 /// <summary>What a <see cref="Http2FrameReader"/> finds in one direction of a connection, in order.</summary>
-public interface IHttp2FrameSink
+internal interface IHttp2FrameSink
 {
     void OnPreface(ulong timestampNs);
 

@@ -8,10 +8,10 @@ namespace Capture.Traffic.Http2.Hpack;
 /// </summary>
 /// <param name="Position">Where in <see cref="HeaderBlock.Fields"/> the field would have been.</param>
 /// <param name="Value">The value when the block carried it as a literal (only the name was a reference).</param>
-public readonly record struct HpackUnknownField(int Position, string? Value);
+internal readonly record struct HpackUnknownField(int Position, string? Value);
 
 /// <summary>The header fields of one decoded header block (HEADERS or PUSH_PROMISE plus its CONTINUATION frames).</summary>
-public sealed class HeaderBlock
+internal sealed class HeaderBlock
 {
     /// <summary>Decoded fields in wire order, pseudo-header fields (":method", ":status", ...) included.</summary>
     public List<HttpHeader> Fields { get; } = new(12);

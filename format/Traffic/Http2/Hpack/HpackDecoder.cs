@@ -10,7 +10,7 @@ namespace Capture.Traffic.Http2.Hpack;
 /// anything older is reported as unknown, never guessed, until every older entry is provably evicted.
 /// Never throws on bad input: the block gets an <see cref="HeaderBlock.Error"/>.
 /// </summary>
-public sealed class HpackDecoder
+internal sealed class HpackDecoder
 {
     /// <summary>SETTINGS_HEADER_TABLE_SIZE until the decoding side says otherwise (RFC 9113 section 6.5.2).</summary>
     public const int DefaultTableSize = 4096;

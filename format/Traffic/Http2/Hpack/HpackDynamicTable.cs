@@ -7,7 +7,7 @@ namespace Capture.Traffic.Http2.Hpack;
 /// so once the entries seen (at least <see cref="HpackEntry.Overhead"/> octets each) leave no room
 /// for even one older entry, every older entry is provably gone.
 /// </summary>
-public sealed class HpackDynamicTable
+internal sealed class HpackDynamicTable
 {
     private HpackEntry[] _ring = new HpackEntry[16];
     private int _oldest; // ring index of the oldest entry

@@ -4,7 +4,7 @@ using System.Text;
 namespace Capture.Traffic.Http2.Hpack;
 
 /// <summary>How a literal header field is represented (RFC 7541 section 6.2).</summary>
-public enum HpackIndexing
+internal enum HpackIndexing
 {
     /// <summary>Literal with incremental indexing: the field is added to the dynamic table.</summary>
     Incremental,
@@ -19,7 +19,7 @@ public enum HpackIndexing
 /// in the tables are sent as indexed fields; anything else as a literal with incremental indexing,
 /// its name indexed when a table has it. Names and values are taken as UTF-8.
 /// </summary>
-public sealed class HpackEncoder
+internal sealed class HpackEncoder
 {
     private readonly HpackDynamicTable _table;
 
