@@ -97,9 +97,11 @@ public class Http2SinksTests
 
         // Replayed from the capture against a fresh copy of the (h2c-only) server: HTTP/1.1 would be refused there.
         await using var fresh = await H2cServer.StartAsync();
-        var replay = await CaptureCli.RunAsync("replay", result.CapturePath, "--target", $"http://127.0.0.1:{fresh.Port}", "--max");
+        string report = scratch.File("replay.json");
+        var replay = await CaptureCli.RunAsync("replay", result.CapturePath, "--target", $"http://127.0.0.1:{fresh.Port}", "--max", "--report", report);
         Assert.True(replay.ExitCode == 0, replay.Stdout + replay.Stderr);
-        Assert.Contains("3 matched", replay.Stdout);
+        using (var parsed = JsonDocument.Parse(await File.ReadAllBytesAsync(report, Ct)))
+            Assert.Equal(3, parsed.RootElement.GetProperty("summary").GetProperty("matched").GetInt32());
     }
 
     [Fact]
@@ -252,5 +254,21 @@ public class Http2SinksTests
         Assert.Equal(big, HarOfCapture.ResponseBody(entries[1]));
         Assert.Contains(HeaderNames(entries[0].GetProperty("response")), n => n == "server");
         Assert.Equal([":authority", ":method", ":path", ":scheme"], HeaderNames(entries[0].GetProperty("request")).Take(4));
+
+        // The plaintext in pcapng: Wireshark's HTTP/2 dissector with the port mapped (docs/pcapng-export.md).
+        string pcap = scratch.File("h2tls.pcapng");
+        var export = await CaptureCli.RunAsync("pcap", result.CapturePath, "-o", pcap);
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        Assert.Equal([["/hello.txt"], ["/big.bin"], ["/hello.txt"]],
+            PcapTshark.Fields(pcap, "http2.headers.path", ["-d", $"tcp.port=={nginx.Port},http2"], "http2.headers.path"));
+
+        // Replayed from the capture against a fresh nginx serving the same files: h2 by ALPN, every answer the same.
+        using var fresh = await NginxServer.StartAsync(h2OverTls: certificate);
+        await File.WriteAllTextAsync(System.IO.Path.Combine(fresh.Root, "hello.txt"), "hello over h2 and tls\n", Ct);
+        await File.WriteAllBytesAsync(System.IO.Path.Combine(fresh.Root, "big.bin"), big, Ct);
+        var replay = await CaptureCli.RunAsync("replay", result.CapturePath, "--target", $"https://127.0.0.1:{fresh.Port}", "--insecure", "--max",
+            "--har-out", scratch.File("replayed.har"));
+        Assert.True(replay.ExitCode == 0, replay.Stdout + replay.Stderr);
+        Assert.All(Capture.Traffic.Har.HarReader.Read(scratch.File("replayed.har")).Entries, e => Assert.Equal("HTTP/2.0", e.Response.HttpVersion));
     }
 }
