@@ -7,7 +7,7 @@ mode="${1:-test}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 BUILD_PACKAGES="clang llvm libbpf-dev libbpf1 bpftool make"
-TEST_PACKAGES="nginx-light wrk tcpdump tshark curl python3 openssl procps iproute2 libc6-dev linux-libc-dev golang-go gcc libssl-dev protobuf-compiler libprotobuf-dev"
+TEST_PACKAGES="nginx-light wrk tcpdump tshark curl python3 openssl procps iproute2 libc6-dev linux-libc-dev golang-go gcc libssl-dev protobuf-compiler libprotobuf-dev python3-grpcio"
 
 packages="$BUILD_PACKAGES"
 [ "$mode" = "test" ] && packages="$packages $TEST_PACKAGES"

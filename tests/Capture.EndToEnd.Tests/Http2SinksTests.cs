@@ -220,6 +220,54 @@ public class Http2SinksTests
         Assert.Contains("not a usable protobuf descriptor set", bad.Stderr);
     }
 
+    /// <summary>A gRPC client of another stack in its own process: Python's grpcio (Debian's, in /usr/bin/python3).</summary>
+    private const string PythonGrpcClient = """
+        import sys, grpc
+        channel = grpc.insecure_channel(sys.argv[1])
+        say = channel.unary_unary("/test.echo.v1.Echo/Say")
+        for n in range(3):
+            print(say(bytes([n, 1, 2, 3])).hex())
+        try:
+            channel.unary_unary("/test.echo.v1.Echo/Fail")(b"\x09")
+        except grpc.RpcError as e:
+            print(e.code().name)
+        """;
+
+    [Fact]
+    public async Task A_python_grpc_client_in_its_own_process_recorded_at_the_server_only_is_exact_and_replays_with_exit_0()
+    {
+        BpfRequirement.Ensure();
+        const string python = "/usr/bin/python3";
+        ToolRequirement.Ensure(File.Exists(python) && ChildProcess.Start(python, ["-c", "import grpc"]) is var check
+            && await check.WaitForExitAsync(TimeSpan.FromSeconds(30)) == 0, "grpcio for /usr/bin/python3", "Debian package python3-grpcio");
+        await using var server = await H2cServer.StartAsync();
+        using var scratch = new ScratchDirectory();
+        await File.WriteAllTextAsync(scratch.File("client.py"), PythonGrpcClient, Ct);
+
+        // Only the server's end: Kestrel runs in this process, the client in its own.
+        using var recording = await RecordingSession.StartAsync("--pid", Port(Environment.ProcessId), "--port", Port(server.Port));
+        using (var client = ChildProcess.Start(python, [scratch.File("client.py"), $"127.0.0.1:{server.Port}"]))
+        {
+            Assert.True(await client.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, client.Stderr);
+            Assert.Equal(["03020100", "03020101", "03020102", "NOT_FOUND"], client.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        await Task.Delay(300, Ct);
+        var result = await recording.StopAsync();
+        Assert.All(result.Read().Connections, c => Assert.Equal(Environment.ProcessId, c.Opened.Pid));
+
+        var entries = await HarEntries(result.CapturePath, scratch);
+        var grpc = entries.Select(e => e.GetProperty("_grpc")).ToList();
+        Assert.Equal(["Say", "Say", "Say", "Fail"], grpc.Select(g => g.GetProperty("method").GetString()));
+        Assert.Equal([0, 0, 0, 5], grpc.Select(g => g.GetProperty("status").GetInt32()));
+        Assert.Equal([2, 1, 2, 3], Convert.FromBase64String(grpc[2].GetProperty("requestMessages")[0].GetProperty("data").GetString()!));
+        Assert.Equal([3, 2, 1, 2], Convert.FromBase64String(grpc[2].GetProperty("responseMessages")[0].GetProperty("data").GetString()!));
+
+        await using var fresh = await H2cServer.StartAsync();
+        var replay = await CaptureCli.RunAsync("replay", result.CapturePath, "--target", $"http://127.0.0.1:{fresh.Port}", "--max");
+        Assert.True(replay.ExitCode == 0, replay.Stdout + replay.Stderr);
+        Assert.Contains("gRPC test.echo.v1.Echo/Say", replay.Stdout);
+    }
+
     [Fact]
     public async Task Curl_https_negotiating_h2_with_nginx_recorded_with_tls_at_nginx_is_exact_http2()
     {

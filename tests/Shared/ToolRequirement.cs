@@ -14,12 +14,18 @@ internal static class ToolRequirement
     {
         string? path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Concat(extraDirectories).Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
-        if (path is not null)
-            return path;
+        Ensure(path is not null, tool, installHint);
+        return path!;
+    }
+
+    /// <summary>The test goes on when <paramref name="available"/>; else it skips (fails in CI) saying how to install <paramref name="tool"/>.</summary>
+    public static void Ensure(bool available, string tool, string installHint)
+    {
+        if (available)
+            return;
         string reason = $"{tool} is not installed ({installHint}).";
         if (Environment.GetEnvironmentVariable(RequireVariable) == "1")
             Assert.Fail($"{reason} {RequireVariable}=1 makes this a failure.");
         Assert.Skip(reason);
-        return "";
     }
 }
