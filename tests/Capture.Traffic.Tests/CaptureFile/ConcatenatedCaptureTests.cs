@@ -60,7 +60,7 @@ public class ConcatenatedCaptureTests
     public void A_merged_capture_joined_after_a_recording_keeps_every_connection_apart_with_its_host()
     {
         byte[] a = File.ReadAllBytes(Fixture("synthetic-api.tcap")), kestrel = File.ReadAllBytes(Fixture("recorded/demo-kestrel.tcap"));
-        byte[] merged = Merge(Renamed(a, "node-b"), kestrel); // host spaces 0 (node-b) and 1 (vm)
+        byte[] merged = InMemoryMerge.Of(Renamed(a, "node-b"), kestrel); // host spaces 0 (node-b) and 1 (vm)
         var (harA, _) = Convert(a);
         var (harMerged, _) = Convert(merged);
 
@@ -89,17 +89,6 @@ public class ConcatenatedCaptureTests
                 writer.Write(record);
             writer.Complete(0);
         }
-        return output.ToArray();
-    }
-
-    private static byte[] Merge(params byte[][] captures)
-    {
-        var readers = captures.Select(c => new CaptureReader(new MemoryStream(c))).ToList();
-        var merger = new CaptureMerger(readers);
-        var output = new MemoryStream();
-        using (var writer = new CaptureWriter(output, merger.Header))
-            merger.WriteTo(writer);
-        readers.ForEach(r => r.Dispose());
         return output.ToArray();
     }
 

@@ -29,7 +29,7 @@ public class RotatedWindowMergeTests
             new DataRecord(40, 1, Direction.Egress, 0, Response, 0, DataFlags.None),
             new ConnectionClosedRecord(50, 1, (ulong)Response.Length, (ulong)Request.Length));
 
-        byte[] merged = Merge(first, second);
+        byte[] merged = InMemoryMerge.Of(first, second);
         using var reader = new CaptureReader(new MemoryStream(merged));
         var records = reader.ReadRecords().ToList();
         Assert.Equal(connections, records.OfType<ConnectionOpenedRecord>().Count());
@@ -56,16 +56,5 @@ public class RotatedWindowMergeTests
             writer.Complete(60);
         }
         return stream.ToArray();
-    }
-
-    private static byte[] Merge(params byte[][] captures)
-    {
-        var readers = captures.Select(c => new CaptureReader(new MemoryStream(c))).ToList();
-        var merger = new CaptureMerger(readers);
-        var output = new MemoryStream();
-        using (var writer = new CaptureWriter(output, merger.Header))
-            merger.WriteTo(writer);
-        readers.ForEach(r => r.Dispose());
-        return output.ToArray();
     }
 }
