@@ -503,6 +503,15 @@ static __always_inline void link_ssl_socket(__u32 tgid, __u64 ssl, __u64 skaddr,
 	c->ssl_linked = 1;
 }
 
+/* The TLS object whose call is in flight on this thread: an OpenSSL SSL (then *call is its state) or,
+ * else, a Go *tls.Conn of the calling goroutine (then *call is NULL); 0 when neither. */
+static __always_inline __u64 tls_object_in_flight(__u32 tgid, struct ssl_call **call)
+{
+	struct ssl_call *ssl = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, 0);
+	*call = ssl && ssl->active ? ssl : NULL;
+	return *call ? ssl->ssl : go_tls_conn_in_flight(tgid);
+}
+
 /*
  * True when a socket call moves ciphertext, which is never data. Under an SSL call (or a Go
  * crypto/tls call) it also tells which socket the SSL object (or *tls.Conn) uses.
@@ -511,9 +520,9 @@ static __always_inline bool tls_ciphertext(__u32 tgid, __s32 fd, struct conn *c)
 {
 	if (!cfg.tls || !c || c->verdict == VERDICT_NOT_TCP)
 		return false;
-	struct ssl_call *call = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, 0);
-	bool in_ssl = call && call->active;
-	__u64 object = in_ssl ? call->ssl : go_tls_conn_in_flight(tgid);
+	struct ssl_call *call;
+	__u64 object = tls_object_in_flight(tgid, &call);
+	bool in_ssl = call != NULL;
 	if (!object)
 		return c->tls;
 	/* Already recorded as plain HTTP: not this call's socket (a mark left by a call that never returned must not hide it). */
@@ -1739,9 +1748,9 @@ static __always_inline void locate_call(struct stash *s, struct task_struct *tas
  */
 static __always_inline bool tls_socket_call(__u32 tgid, struct sock *sk, __s32 fd, struct conn *c)
 {
-	struct ssl_call *call = bpf_task_storage_get(&ssl_calls, bpf_get_current_task_btf(), 0, 0);
-	bool in_ssl = call && call->active;
-	__u64 object = in_ssl ? call->ssl : go_tls_conn_in_flight(tgid);
+	struct ssl_call *call;
+	__u64 object = tls_object_in_flight(tgid, &call);
+	bool in_ssl = call != NULL;
 	if (!object)
 		return c->tls;
 	/* Already recorded as plain HTTP: not this call's socket (a mark left by a call that never returned must not hide it). */
